@@ -1,0 +1,305 @@
+package correlator
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"sort"
+	"time"
+
+	"github.com/jmlwatch/jmlwatch/events"
+	"github.com/jmlwatch/jmlwatch/processor/policy"
+)
+
+// KV is the ordered key-value state the correlator reads and writes. The
+// store package's batches implement it; reads must see the Tx's own writes.
+//
+// Get returns a copy of the value. Scan calls fn for each key in
+// [lower, upper) in key order; fn's slices are valid only during the call,
+// and an error returned by fn stops the scan and is returned by Scan
+// (possibly wrapped).
+type KV interface {
+	Get(key []byte) ([]byte, bool, error)
+	Set(key, value []byte) error
+	Delete(key []byte) error
+	Scan(lower, upper []byte, fn func(k, v []byte) error) error
+}
+
+// Outcome says what Apply did with a record.
+type Outcome int
+
+// Outcomes of Apply.
+const (
+	// Applied: the record changed state (or was recorded).
+	Applied Outcome = iota + 1
+	// Held: an account or ticket record that resolved to no worker; it
+	// is kept and applies when its worker appears.
+	Held
+	// Duplicate: a repeat of a record within the dedupe window, or of a
+	// trigger whose case is still retained.
+	Duplicate
+	// Stale: a trigger older than the worker's latest case of its kind,
+	// or a rescind with nothing to cancel.
+	Stale
+)
+
+func (o Outcome) String() string {
+	switch o {
+	case Applied:
+		return "applied"
+	case Held:
+		return "held"
+	case Duplicate:
+		return "duplicate"
+	case Stale:
+		return "stale"
+	}
+	return fmt.Sprintf("Outcome(%d)", int(o))
+}
+
+// Correlator holds the policy. It is immutable and safe for concurrent use;
+// all mutable state is in the KV a Tx works on.
+type Correlator struct {
+	pol *policy.Policy
+}
+
+// New returns a Correlator for a validated policy.
+func New(p *policy.Policy) *Correlator {
+	return &Correlator{pol: p}
+}
+
+// Policy returns the policy the correlator was built with.
+func (c *Correlator) Policy() *policy.Policy { return c.pol }
+
+// Tx applies records to one KV, typically one store batch (one
+// micro-batch). A Tx is not safe for concurrent use. It caches decoded
+// workers; Flush writes them to the KV and must be called before the KV is
+// committed. After Flush the Tx may go on with a new KV via Reset.
+type Tx struct {
+	c     *Correlator
+	pol   *policy.Policy
+	kv    KV
+	clock time.Time
+	// clockLoaded reports whether clock was read from the KV.
+	clockLoaded bool
+	clockDirty  bool
+	workers     map[string]*worker
+	dirty       map[string]bool
+	// recTime is the time of the record being applied.
+	recTime time.Time
+	// rec collects the outputs of the record being applied, to be sorted.
+	rec []events.Output
+}
+
+// NewTx returns a Tx working on kv.
+func (c *Correlator) NewTx(kv KV) *Tx {
+	return &Tx{c: c, pol: c.pol, kv: kv, workers: map[string]*worker{}, dirty: map[string]bool{}}
+}
+
+// Reset points a flushed Tx at a new KV (the next micro-batch). The clock is
+// kept.
+func (tx *Tx) Reset(kv KV) {
+	tx.kv = kv
+	clear(tx.workers)
+	clear(tx.dirty)
+}
+
+// Clock returns the correlator clock: never earlier than any value passed to
+// Advance, and persisted in the KV.
+func (tx *Tx) Clock() (time.Time, error) {
+	if err := tx.loadClock(); err != nil {
+		return time.Time{}, err
+	}
+	return tx.clock, nil
+}
+
+func (tx *Tx) loadClock() error {
+	if tx.clockLoaded {
+		return nil
+	}
+	v, ok, err := tx.kv.Get([]byte{keyClockB})
+	if err != nil {
+		return fmt.Errorf("correlator: reading clock: %w", err)
+	}
+	if ok && len(v) == 8 {
+		tx.clock = readTime(v)
+	}
+	tx.clockLoaded = true
+	return nil
+}
+
+// Flush writes every worker changed since the last Flush, and the clock, to
+// the KV.
+func (tx *Tx) Flush() error {
+	ids := make([]string, 0, len(tx.dirty))
+	for id := range tx.dirty {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	for _, id := range ids {
+		b, err := encode(tx.workers[id])
+		if err != nil {
+			return err
+		}
+		if err := tx.kv.Set(key(pWorker, id), b); err != nil {
+			return fmt.Errorf("correlator: writing worker %q: %w", id, err)
+		}
+	}
+	clear(tx.dirty)
+	if len(tx.workers) > 4096 {
+		clear(tx.workers)
+	}
+	if tx.clockDirty {
+		if err := tx.kv.Set([]byte{keyClockB}, appendTime(nil, tx.clock)); err != nil {
+			return fmt.Errorf("correlator: writing clock: %w", err)
+		}
+		tx.clockDirty = false
+	}
+	return nil
+}
+
+// Advance moves the clock to t if t is later, then fires every timer whose
+// moment is strictly before the clock, appending their outputs to out in
+// (due moment, case_id or system/account_id, step_id) order.
+func (tx *Tx) Advance(t time.Time, out []events.Output) ([]events.Output, error) {
+	if err := tx.loadClock(); err != nil {
+		return out, err
+	}
+	if t.After(tx.clock) {
+		tx.clock = t.UTC()
+		tx.clockDirty = true
+	}
+	return tx.fire(out)
+}
+
+// Apply applies one record at the current clock, appending the record's
+// outputs (sorted as SPEC 7 says) and then the outputs of timers it created
+// that are already due. A returned error is a state (KV) error, never bad
+// input: decoders reject bad input before it gets here.
+func (tx *Tx) Apply(in *events.Input, out []events.Output) ([]events.Output, Outcome, error) {
+	if err := tx.loadClock(); err != nil {
+		return out, 0, err
+	}
+	tx.rec = tx.rec[:0]
+	tx.recTime = in.Time.UTC()
+	outcome, err := tx.apply(in)
+	if err != nil {
+		return out, 0, fmt.Errorf("correlator: applying %s %s/%s: %w", in.Type, in.Source, in.ID, err)
+	}
+	sortRecordOutputs(tx.rec)
+	out = append(out, tx.rec...)
+	out, err = tx.fire(out)
+	return out, outcome, err
+}
+
+func (tx *Tx) apply(in *events.Input) (Outcome, error) {
+	dk := key(pDedupe, in.Source, in.ID)
+	if _, ok, err := tx.kv.Get(dk); err != nil {
+		return 0, err
+	} else if ok {
+		return Duplicate, nil
+	}
+	trigger := in.Type == events.TypeHRJoiner || in.Type == events.TypeHRMover || in.Type == events.TypeHRLeaver
+	if trigger {
+		if _, ok, err := tx.kv.Get(key(pCase, CaseID(in.Source, in.ID))); err != nil {
+			return 0, err
+		} else if ok {
+			return Duplicate, nil
+		}
+	}
+	if exp := in.Time.Add(tx.pol.DedupeWindow); !exp.Before(tx.clock) {
+		if err := tx.kv.Set(dk, nil); err != nil {
+			return 0, err
+		}
+		if err := tx.retain(exp, rDedupe, in.Source, in.ID); err != nil {
+			return 0, err
+		}
+	}
+	switch {
+	case in.HR != nil:
+		return tx.applyHR(in)
+	case in.Account != nil:
+		return tx.applyAccountRecord(in)
+	case in.NHI != nil:
+		return tx.applyNHI(in)
+	case in.Ticket != nil:
+		return tx.applyTicket(in)
+	}
+	return 0, errors.New("input carries no data")
+}
+
+// loadWorker returns the cached or stored worker id, creating it if new.
+func (tx *Tx) loadWorker(id string) (*worker, error) {
+	if w, ok := tx.workers[id]; ok {
+		return w, nil
+	}
+	v, ok, err := tx.kv.Get(key(pWorker, id))
+	if err != nil {
+		return nil, fmt.Errorf("reading worker %q: %w", id, err)
+	}
+	w := &worker{ID: id}
+	if ok {
+		if err := decode(v, w); err != nil {
+			return nil, err
+		}
+	}
+	tx.workers[id] = w
+	return w, nil
+}
+
+// touch marks w as changed.
+func (tx *Tx) touch(w *worker) { tx.dirty[w.ID] = true }
+
+// emit adds an output of the record being applied.
+func (tx *Tx) emit(o events.Output) { tx.rec = append(tx.rec, o) }
+
+// recordOrder is the SPEC 7 order of a record's own outputs by type.
+var recordOrder = map[string]int{
+	events.TypeCaseCancelled:  0,
+	events.TypeCaseOpened:     1,
+	events.TypeStepAdded:      2,
+	events.TypeStepCompleted:  3,
+	events.TypeCaseCompleted:  4,
+	events.TypeOrphanDetected: 5,
+}
+
+func sortRecordOutputs(outs []events.Output) {
+	slices.SortStableFunc(outs, func(a, b events.Output) int {
+		if d := recordOrder[a.Type] - recordOrder[b.Type]; d != 0 {
+			return d
+		}
+		ka, sa := sortKeys(a)
+		kb, sb := sortKeys(b)
+		if ka != kb {
+			if ka < kb {
+				return -1
+			}
+			return 1
+		}
+		if sa < sb {
+			return -1
+		} else if sa > sb {
+			return 1
+		}
+		return 0
+	})
+}
+
+// sortKeys returns the (case_id, step_id) an output sorts by.
+func sortKeys(o events.Output) (string, string) {
+	switch d := o.Data.(type) {
+	case *events.CaseOpenedData:
+		return d.CaseID, ""
+	case *events.StepAddedData:
+		return d.CaseID, d.StepID
+	case *events.StepCompletedData:
+		return d.CaseID, d.StepID
+	case *events.CaseCompletedData:
+		return d.CaseID, ""
+	case *events.CaseCancelledData:
+		return d.CaseID, ""
+	case *events.OrphanDetectedData:
+		return d.CaseID, d.System + "/" + d.AccountID
+	}
+	return "", ""
+}
