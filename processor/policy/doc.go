@@ -16,12 +16,14 @@
 //
 // # Validation
 //
-// Parse reports every problem at once as an *Error, each Problem with the
+// Parse reports every problem at once as an *Error (one line per problem,
+// ordered by line), each Problem with the
 // path of the offending key (`slas[3].deadline`, `systems.aws-prod.tier`;
 // list indexes are 0-based, map keys that hold dots or spaces are quoted)
 // and its line. Beyond the rules of SPEC section 5 the package decides:
 //
-//   - A system omitted tier defaults to standard (`payroll: {manual: true}`).
+//   - A listed system without a tier is standard (`payroll: {manual: true}`,
+//     `okta:` with no value).
 //   - Systems named in joiner.systems, leaver.systems or birthright grants
 //     need not be listed under systems: they are tracked with tier standard,
 //     not manual, and labelled "other" in metrics, like any unlisted system.
@@ -29,9 +31,12 @@
 //     (it would create two steps on one target).
 //   - Several birthright entries may name the same department: their grants
 //     are merged in file order and de-duplicated.
-//   - An SLA rule's system may be any non-empty string, listed or not.
-//     Rules are matched in file order; rules after a kind's catch-all can
-//     never match but are not an error.
+//   - An SLA rule's system may be any non-empty string, listed or not. A
+//     match field given an empty value is an error (leave the key out to
+//     match anything). Rules are matched in file order; a rule after its
+//     kind's catch-all can never match but is not an error, nor is a reason
+//     on a joiner or mover rule (it matches no step).
+//   - warn_after: 0s is a warning at effective_at, not "no warning".
 //   - The timezone must be an IANA name loadable by time.LoadLocation; the
 //     binary embeds time/tzdata so this does not depend on the host.
 //     "Local" is rejected because it would make replay depend on the host.

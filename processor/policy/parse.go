@@ -41,6 +41,11 @@ func Parse(data []byte, name string) (*Policy, error) {
 	}
 	idx := newLineIndex(&root)
 	ps.lines = idx.lines
+	if len(root.Content) > 0 && root.Content[0].Kind != yaml.MappingNode && root.Content[0].ShortTag() != "!!null" {
+		doc := root.Content[0]
+		ps.list = append(ps.list, Problem{Line: doc.Line, Message: "a policy must be a mapping of keys (timezone, systems, slas, ...), not a " + kindName(doc.Kind)})
+		return nil, ps.err(name)
+	}
 	invalid := map[string]bool{}
 
 	var raw rawPolicy
@@ -54,10 +59,17 @@ func Parse(data []byte, name string) (*Policy, error) {
 			ps.list = append(ps.list, syntaxProblem(err))
 			return nil, ps.err(name)
 		}
+		dups := false
 		for _, msg := range te.Errors {
-			pr := idx.typeProblem(msg)
+			pr, dup := idx.typeProblem(msg)
 			ps.list = append(ps.list, pr)
 			invalid[pr.Path] = true
+			dups = dups || dup
+		}
+		if dups {
+			// yaml skipped every mapping with a duplicate key: checking
+			// what was decoded would report keys that are there as missing.
+			return nil, ps.err(name)
 		}
 	}
 	var extra yaml.Node
@@ -310,7 +322,6 @@ func (c *converter) convert(raw *rawPolicy, p *Policy) {
 		r.System = c.matchField(path+".system", rr.System)
 		if rr.Deadline.Node == nil {
 			c.bad(path+".deadline", "required")
-			c.ps.list[len(c.ps.list)-1].Line = c.ps.lines[path]
 		} else {
 			r.Deadline = c.duration(path+".deadline", rr.Deadline, 0)
 		}
@@ -358,6 +369,16 @@ type lineIndex struct {
 	byLine map[int]string
 	// seqs maps the path of a list to its elements.
 	seqs map[string][]*yaml.Node
+	// values are the value nodes of the document with their paths, parents
+	// before children.
+	values []valueRef
+	// used marks the values already blamed by valuePath.
+	used map[int]bool
+}
+
+type valueRef struct {
+	path string
+	n    *yaml.Node
 }
 
 type lineKey struct {
@@ -366,7 +387,7 @@ type lineKey struct {
 }
 
 func newLineIndex(root *yaml.Node) *lineIndex {
-	idx := &lineIndex{lines: map[string]int{}, byKey: map[lineKey]string{}, byLine: map[int]string{}, seqs: map[string][]*yaml.Node{}}
+	idx := &lineIndex{lines: map[string]int{}, byKey: map[lineKey]string{}, byLine: map[int]string{}, seqs: map[string][]*yaml.Node{}, used: map[int]bool{}}
 	idx.walk(root, "")
 	return idx
 }
@@ -389,6 +410,7 @@ func (idx *lineIndex) walk(n *yaml.Node, path string) {
 			k, v := n.Content[i], n.Content[i+1]
 			p := keyPath(path, k.Value)
 			idx.record(p, k.Line)
+			idx.values = append(idx.values, valueRef{p, v})
 			lk := lineKey{k.Line, k.Value}
 			if _, ok := idx.byKey[lk]; !ok {
 				idx.byKey[lk] = p
@@ -400,6 +422,7 @@ func (idx *lineIndex) walk(n *yaml.Node, path string) {
 		for i, c := range n.Content {
 			p := fmt.Sprintf("%s[%d]", path, i)
 			idx.record(p, c.Line)
+			idx.values = append(idx.values, valueRef{p, c})
 			idx.walk(c, p)
 		}
 	}
@@ -407,10 +430,115 @@ func (idx *lineIndex) walk(n *yaml.Node, path string) {
 
 var (
 	unknownFieldRE = regexp.MustCompile(`^line (\d+): field (.*) not found in type \S+$`)
+	duplicateKeyRE = regexp.MustCompile(`^line (\d+): mapping key "(.*)" already defined at line (\d+)$`)
+	cannotRE       = regexp.MustCompile("^line (\\d+): cannot unmarshal (\\S+)(?: `(.*)`)? into (.+)$")
 	lineMsgRE      = regexp.MustCompile(`^line (\d+): (.*)$`)
-	cannotRE       = regexp.MustCompile("^cannot unmarshal !!(\\w+)(?: `.*`)? into (.+)$")
 	syntaxLineRE   = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 )
+
+// typeProblem turns one message of a *yaml.TypeError into a Problem. dup
+// reports a duplicate key, after which yaml leaves the whole mapping holding
+// it undecoded.
+func (idx *lineIndex) typeProblem(msg string) (pr Problem, dup bool) {
+	if m := unknownFieldRE.FindStringSubmatch(msg); m != nil {
+		line, _ := strconv.Atoi(m[1])
+		path, ok := idx.byKey[lineKey{line, m[2]}]
+		if !ok {
+			path = m[2]
+		}
+		return Problem{Path: path, Line: line, Message: "unknown key"}, false
+	}
+	if m := duplicateKeyRE.FindStringSubmatch(msg); m != nil {
+		line, _ := strconv.Atoi(m[1])
+		path, ok := idx.byKey[lineKey{line, m[2]}]
+		if !ok {
+			path = m[2]
+		}
+		return Problem{Path: path, Line: line, Message: "duplicate key, first given at line " + m[3]}, true
+	}
+	if m := cannotRE.FindStringSubmatch(msg); m != nil {
+		line, _ := strconv.Atoi(m[1])
+		path := idx.valuePath(line, m[2], m[3])
+		if l, ok := idx.lines[path]; ok {
+			line = l // the line of the key rather than of its value
+		}
+		return Problem{
+			Path:    path,
+			Line:    line,
+			Message: fmt.Sprintf("must be %s, not a %s", goTypeName(m[4]), yamlTagName(m[2])),
+		}, false
+	}
+	if m := lineMsgRE.FindStringSubmatch(msg); m != nil {
+		line, _ := strconv.Atoi(m[1])
+		return Problem{Path: idx.byLine[line], Line: line, Message: m[2]}, false
+	}
+	return Problem{Message: msg}, false
+}
+
+// valuePath returns the path of the value yaml complained about: on line,
+// with the given tag and (for scalars) text, which yaml shortens to 7
+// characters and "...". A list or mapping shares its first line with its
+// first element, so the deepest candidate not yet used is chosen.
+func (idx *lineIndex) valuePath(line int, tag, text string) string {
+	prefix, cut := strings.CutSuffix(text, "...")
+	best, bestDepth := -1, -1
+	for i, v := range idx.values {
+		n := v.n
+		if n.Line != line || n.ShortTag() != tag || idx.used[i] {
+			continue
+		}
+		if n.Kind == yaml.ScalarNode && n.Value != text && !(cut && strings.HasPrefix(n.Value, prefix)) {
+			continue
+		}
+		if d := strings.Count(v.path, ".") + strings.Count(v.path, "["); d > bestDepth {
+			best, bestDepth = i, d
+		}
+	}
+	if best < 0 {
+		return idx.byLine[line]
+	}
+	idx.used[best] = true
+	return idx.values[best].path
+}
+
+// goTypeName describes the Go type yaml wanted in policy terms.
+func goTypeName(t string) string {
+	switch {
+	case t == "policy.rawPolicy":
+		return "a mapping of policy keys"
+	case strings.HasPrefix(t, "map["):
+		return "a mapping"
+	case strings.HasPrefix(t, "[]"):
+		return "a list"
+	case strings.HasPrefix(t, "policy.") || strings.HasPrefix(t, "*policy."):
+		return "a mapping"
+	}
+	return t
+}
+
+func yamlTagName(tag string) string {
+	switch strings.TrimPrefix(tag, "!!") {
+	case "map":
+		return "mapping"
+	case "seq":
+		return "list"
+	case "str":
+		return "string"
+	case "int", "float":
+		return "number"
+	}
+	return tag
+}
+
+// syntaxProblem turns a yaml syntax error into a Problem.
+func syntaxProblem(err error) Problem {
+	msg := err.Error()
+	if m := syntaxLineRE.FindStringSubmatch(msg); m != nil {
+		line, _ := strconv.Atoi(m[1])
+		return Problem{Line: line, Message: "invalid YAML: " + m[2]}
+	}
+	return Problem{Message: "invalid YAML: " + strings.TrimPrefix(msg, "yaml: ")}
+}
 
 // positions maps the file positions of the list of structs at path to the
 // n elements yaml decoded from it: out[i] is the decoded index of the i-th
@@ -438,63 +566,4 @@ func (idx *lineIndex) positions(path string, n int) []int {
 		}
 	}
 	return out
-}
-
-// typeProblem turns one message of a *yaml.TypeError into a Problem.
-func (idx *lineIndex) typeProblem(msg string) Problem {
-	if m := unknownFieldRE.FindStringSubmatch(msg); m != nil {
-		line, _ := strconv.Atoi(m[1])
-		path, ok := idx.byKey[lineKey{line, m[2]}]
-		if !ok {
-			path = m[2]
-		}
-		return Problem{Path: path, Line: line, Message: "unknown key"}
-	}
-	m := lineMsgRE.FindStringSubmatch(msg)
-	if m == nil {
-		return Problem{Message: msg}
-	}
-	line, _ := strconv.Atoi(m[1])
-	text := m[2]
-	if c := cannotRE.FindStringSubmatch(text); c != nil {
-		text = fmt.Sprintf("must be %s, not a %s", goTypeName(c[2]), yamlTagName(c[1]))
-	}
-	return Problem{Path: idx.byLine[line], Line: line, Message: text}
-}
-
-// goTypeName describes the Go type yaml wanted in policy terms.
-func goTypeName(t string) string {
-	switch {
-	case strings.HasPrefix(t, "map["):
-		return "a mapping"
-	case strings.HasPrefix(t, "[]"):
-		return "a list"
-	case strings.HasPrefix(t, "policy.") || strings.HasPrefix(t, "*policy."):
-		return "a mapping"
-	}
-	return t
-}
-
-func yamlTagName(tag string) string {
-	switch tag {
-	case "map":
-		return "mapping"
-	case "seq":
-		return "list"
-	case "str":
-		return "string"
-	case "int", "float":
-		return "number"
-	}
-	return tag
-}
-
-// syntaxProblem turns a yaml syntax error into a Problem.
-func syntaxProblem(err error) Problem {
-	msg := err.Error()
-	if m := syntaxLineRE.FindStringSubmatch(msg); m != nil {
-		line, _ := strconv.Atoi(m[1])
-		return Problem{Line: line, Message: "invalid YAML: " + m[2]}
-	}
-	return Problem{Message: "invalid YAML: " + strings.TrimPrefix(msg, "yaml: ")}
 }

@@ -68,7 +68,23 @@ type problems struct {
 
 // add records a problem at path.
 func (ps *problems) add(path, format string, args ...any) {
-	ps.list = append(ps.list, Problem{Path: path, Line: ps.lines[path], Message: fmt.Sprintf(format, args...)})
+	ps.list = append(ps.list, Problem{Path: path, Line: ps.line(path), Message: fmt.Sprintf(format, args...)})
+}
+
+// line returns the line of path, or of its nearest ancestor that has one
+// (a missing key is reported at the line of the mapping that lacks it).
+func (ps *problems) line(path string) int {
+	for path != "" {
+		if l, ok := ps.lines[path]; ok {
+			return l
+		}
+		i := strings.LastIndexAny(path, ".[")
+		if i < 0 {
+			return 0
+		}
+		path = path[:i]
+	}
+	return 0
 }
 
 // err returns the collected problems as an *Error, or nil when there are
