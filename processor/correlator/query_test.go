@@ -1,0 +1,91 @@
+package correlator_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/jmlwatch/jmlwatch/events"
+	"github.com/jmlwatch/jmlwatch/processor/correlator"
+	"github.com/jmlwatch/jmlwatch/processor/internal/memkv"
+	"github.com/jmlwatch/jmlwatch/processor/policy"
+)
+
+const testPolicy = `
+systems: {okta: {tier: standard}}
+leaver: {systems: [okta]}
+slas:
+  - {kind: leaver, deadline: 24h}
+  - {kind: nhi, deadline: 168h}
+  - {kind: joiner, deadline: 0s}
+  - {kind: mover, deadline: 72h}
+`
+
+func at(s string) time.Time {
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		panic(err)
+	}
+	return t
+}
+
+// TestQueries applies a small history and reads it back through the query
+// API the HTTP surface uses.
+func TestQueries(t *testing.T) {
+	pol, err := policy.Parse([]byte(testPolicy), "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	kv := memkv.New()
+	tx := correlator.New(pol).NewTx(kv)
+	inputs := []*events.Input{
+		{ID: "s1", Source: "hr", Type: events.TypeHRSnapshot, Time: at("2026-11-01T00:00:00Z"),
+			HR: &events.HRData{WorkerID: "w1", Email: "a@example.com"}},
+		{ID: "a1", Source: "idp", Type: events.TypeAccountCreated, Time: at("2026-11-02T00:00:00Z"),
+			Account: &events.AccountData{System: "okta", AccountID: "ok1", Login: "a@example.com"}},
+		{ID: "a2", Source: "idp", Type: events.TypeAccountCreated, Time: at("2026-11-02T00:00:00Z"),
+			Account: &events.AccountData{System: "github", AccountID: "gh9", Login: "nobody@example.com"}},
+		{ID: "L1", Source: "hr", Type: events.TypeHRLeaver, Time: at("2026-12-01T00:00:00Z"),
+			HR: &events.HRData{WorkerID: "w1", EffectiveAt: &events.EffectiveTime{Instant: at("2026-12-01T00:00:00Z")}}},
+	}
+	var out []events.Output
+	for _, in := range inputs {
+		if out, err = tx.Advance(in.Time, out); err != nil {
+			t.Fatal(err)
+		}
+		if out, _, err = tx.Apply(in, out); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if out, err = tx.Advance(at("2026-12-03T00:00:00Z"), out); err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	caseID := correlator.CaseID("hr", "L1")
+	c, ok, err := correlator.ReadCase(kv, caseID)
+	if err != nil || !ok {
+		t.Fatalf("ReadCase: %v %v", ok, err)
+	}
+	if c.State != "open" || !c.Breached || len(c.Steps) != 1 || c.Steps[0].StepID != "revoke:okta:ok1" || c.Steps[0].Status != "open" {
+		t.Errorf("case view = %+v", c)
+	}
+	w, ok, err := correlator.ReadWorker(kv, "w1")
+	if err != nil || !ok || !w.Left || len(w.Accounts) != 1 || w.Accounts[0].AccountID != "ok1" || len(w.Cases) != 1 {
+		t.Errorf("worker view = %+v, %v, %v", w, ok, err)
+	}
+	var n int
+	if err := correlator.ScanCases(kv, "", func(correlator.CaseView) bool { n++; return true }); err != nil || n != 1 {
+		t.Errorf("ScanCases saw %d cases, err %v", n, err)
+	}
+	var unowned []correlator.UnownedView
+	if err := correlator.ScanUnowned(kv, func(u correlator.UnownedView) bool { unowned = append(unowned, u); return true }); err != nil {
+		t.Fatal(err)
+	}
+	if len(unowned) != 1 || unowned[0].AccountID != "gh9" || unowned[0].Reported {
+		t.Errorf("unowned = %+v", unowned)
+	}
+	if clk, err := correlator.ReadClock(kv); err != nil || !clk.Equal(at("2026-12-03T00:00:00Z")) {
+		t.Errorf("clock = %v, %v", clk, err)
+	}
+}
