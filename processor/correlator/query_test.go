@@ -28,7 +28,8 @@ func at(s string) time.Time {
 	return t
 }
 
-// TestQueries applies a small history and reads it back through the query
+// TestQueries applies a small history (the github account is unowned and
+// was reported 168h after first_seen) and reads it back through the query
 // API the HTTP surface uses.
 func TestQueries(t *testing.T) {
 	pol, err := policy.Parse([]byte(testPolicy), "test")
@@ -82,7 +83,7 @@ func TestQueries(t *testing.T) {
 	if err := correlator.ScanUnowned(kv, func(u correlator.UnownedView) bool { unowned = append(unowned, u); return true }); err != nil {
 		t.Fatal(err)
 	}
-	if len(unowned) != 1 || unowned[0].AccountID != "gh9" || unowned[0].Reported {
+	if len(unowned) != 1 || unowned[0].AccountID != "gh9" || !unowned[0].Reported {
 		t.Errorf("unowned = %+v", unowned)
 	}
 	if clk, err := correlator.ReadClock(kv); err != nil || !clk.Equal(at("2026-12-03T00:00:00Z")) {
