@@ -1,0 +1,364 @@
+package report
+
+import (
+	"errors"
+	"fmt"
+	"hash/maphash"
+	"math"
+)
+
+// chunkBits sizes the blocks of a chunked slice: records are appended to
+// fixed 64 Ki-entry blocks so that growing never copies what is held (a
+// plain append would briefly need twice the memory at ten million events).
+const chunkBits = 16
+
+// chunked is an append-only slice of T stored in fixed-size blocks, indexed
+// by int32.
+type chunked[T any] struct {
+	blocks [][]T
+	n      int32
+}
+
+func (c *chunked[T]) add() (int32, *T) {
+	if int(c.n)>>chunkBits == len(c.blocks) {
+		c.blocks = append(c.blocks, make([]T, 1<<chunkBits))
+	}
+	i := c.n
+	c.n++
+	return i, &c.blocks[i>>chunkBits][i&(1<<chunkBits-1)]
+}
+
+func (c *chunked[T]) at(i int32) *T { return &c.blocks[i>>chunkBits][i&(1<<chunkBits-1)] }
+
+func (c *chunked[T]) len() int32 { return c.n }
+
+// caseRec is what the report keeps of a case: 32 bytes.
+type caseRec struct {
+	effective int64 // Unix ns
+	recorded  int64 // Unix ns; valid with caseOpened
+	completed int64 // Unix ns; valid with caseCompleted
+	firstStep int32 // head of the case's step list; -1 when none
+	kind      uint8
+	flags     uint8
+}
+
+const (
+	caseHasKind uint8 = 1 << iota // kind and effective are set
+	caseOpened
+	caseCompleted
+	caseWithin    // case.completed said within_sla
+	caseCancelled // case.cancelled seen: out of every population
+	caseHasSteps  // case.completed counted steps > 0
+)
+
+// stepRec is what the report keeps of a step: 32 bytes.
+type stepRec struct {
+	id        uint64 // hash of step_id
+	deadline  int64  // Unix ns
+	completed int64  // Unix ns; valid with stepCompleted
+	next      int32  // next step of the same case; -1 at the end
+	system    uint16 // index into Collector.systems
+	bits      uint16
+}
+
+const (
+	stepActionMask uint16 = 3 // action in the low two bits
+	stepPrivileged uint16 = 1 << (iota + 1)
+	stepCompleted
+	stepWithin // step.completed said within_sla
+	stepBreached
+)
+
+func (s *stepRec) action() uint8 { return uint8(s.bits & stepActionMask) }
+
+func (s *stepRec) tier() uint8 {
+	if s.bits&stepPrivileged != 0 {
+		return tierPrivileged
+	}
+	return tierStandard
+}
+
+// orphanRec is one orphan.detected event.
+type orphanRec struct {
+	key    uint64 // hash of (system, account_id)
+	time   int64
+	system uint16
+}
+
+// maxSystems bounds the distinct system names (they are stored as uint16).
+const maxSystems = math.MaxUint16
+
+// collector folds output events into compact per-case and per-step records.
+// It keeps no event: a case costs 32 bytes plus its map entry, a step 32
+// bytes, so ten million events fit in a few hundred megabytes.
+//
+// Events are de-duplicated by what their id is a pure function of (SPEC 7:
+// type, case_id, step_id): a case is opened, completed and cancelled once,
+// a step completed and breached once, so a repeat of an id (a topic dump
+// after a crash) changes nothing, without a set of ten million ids.
+type collector struct {
+	seed    maphash.Seed
+	cases   map[uint64]int32
+	recs    chunked[caseRec]
+	steps   chunked[stepRec]
+	sysIdx  map[string]uint16
+	systems []string
+	orphans []orphanRec
+	infos   []stepInfo // scratch for case.opened
+
+	// keep, when set, drops case and step events whose effective_at it
+	// rejects (the period and baseline are known before reading).
+	keep func(effective int64) bool
+
+	latest     int64
+	haveLatest bool
+	events     int64 // events read (after decoding)
+	ignored    int64 // events of types the report does not use
+}
+
+func newCollector() *collector {
+	return &collector{
+		seed:   maphash.MakeSeed(),
+		cases:  make(map[uint64]int32),
+		sysIdx: make(map[string]uint16),
+	}
+}
+
+// errMissing is wrapped by missing-field errors.
+var errMissing = errors.New("missing")
+
+func missing(field string) error { return &fieldError{Field: "data." + field, Msg: errMissing.Error()} }
+
+// system interns a system name.
+func (c *collector) system(b []byte) (uint16, error) {
+	if i, ok := c.sysIdx[string(b)]; ok {
+		return i, nil
+	}
+	if len(c.systems) >= maxSystems {
+		return 0, fmt.Errorf("more than %d distinct systems", maxSystems)
+	}
+	name := string(b)
+	i := uint16(len(c.systems))
+	c.systems = append(c.systems, name)
+	c.sysIdx[name] = i
+	return i, nil
+}
+
+// add folds one decoded event in. An error means the event was malformed
+// (a required field missing or an unknown value) and changed nothing.
+func (c *collector) add(ev *wireEvent) error {
+	c.events++
+	if !c.haveLatest || ev.time > c.latest {
+		c.latest, c.haveLatest = ev.time, true
+	}
+	switch ev.typ {
+	case typeOther:
+		c.ignored++
+		return nil
+	case typeOrphanDetected:
+		return c.addOrphan(ev)
+	}
+	if ev.have&hasData == 0 {
+		return &fieldError{Field: "data", Msg: "missing"}
+	}
+	if ev.have&hasCaseID == 0 {
+		return missing("case_id")
+	}
+	key := maphash.Bytes(c.seed, ev.caseID)
+	if ev.typ == typeCaseCancelled {
+		_, rec := c.caseRec(key)
+		rec.flags |= caseCancelled
+		return nil
+	}
+
+	// Every other type carries kind and effective_at: validate what the
+	// type needs before touching any record.
+	if ev.have&hasKind == 0 {
+		return missing("kind")
+	}
+	kind, err := parseKind(ev.kind)
+	if err != nil {
+		return &fieldError{Field: "data.kind", Msg: err.Error()}
+	}
+	if ev.have&hasEffective == 0 {
+		return missing("effective_at")
+	}
+	var step stepInfo
+	switch ev.typ {
+	case typeCaseOpened:
+		if ev.have&hasRecorded == 0 {
+			return missing("recorded_at")
+		}
+		if ev.have&hasSteps == 0 {
+			return missing("steps")
+		}
+		c.infos = c.infos[:0]
+		for i := range ev.steps {
+			info, err := c.stepInfo(&ev.steps[i], "steps[].")
+			if err != nil {
+				return err
+			}
+			c.infos = append(c.infos, info)
+		}
+	case typeStepAdded, typeStepCompleted, typeSLABreached:
+		if step, err = c.stepInfo(&ev.step, ""); err != nil {
+			return err
+		}
+		if ev.typ == typeStepCompleted {
+			if ev.have&hasCompleted == 0 {
+				return missing("completed_at")
+			}
+			if ev.have&hasWithin == 0 {
+				return missing("within_sla")
+			}
+		}
+	case typeCaseCompleted:
+		if ev.have&hasCompleted == 0 {
+			return missing("completed_at")
+		}
+		if ev.have&hasWithin == 0 {
+			return missing("within_sla")
+		}
+		if ev.have&hasStepCount == 0 {
+			return missing("steps")
+		}
+	}
+	if c.keep != nil && !c.keep(ev.effective) {
+		return nil
+	}
+
+	idx, rec := c.caseRec(key)
+	if rec.flags&caseHasKind == 0 {
+		rec.kind, rec.effective = kind, ev.effective
+		rec.flags |= caseHasKind
+	}
+	switch ev.typ {
+	case typeCaseOpened:
+		if rec.flags&caseOpened != 0 {
+			return nil // a repeat
+		}
+		rec.flags |= caseOpened
+		rec.recorded = ev.recorded
+		for _, info := range c.infos {
+			c.upsertStep(idx, info)
+		}
+	case typeStepAdded:
+		c.upsertStep(idx, step)
+	case typeStepCompleted:
+		st := c.upsertStep(idx, step)
+		if st.bits&stepCompleted == 0 {
+			st.bits |= stepCompleted
+			st.completed = ev.completed
+			if ev.within {
+				st.bits |= stepWithin
+			}
+		}
+	case typeSLABreached:
+		c.upsertStep(idx, step).bits |= stepBreached
+	case typeCaseCompleted:
+		rec = c.recs.at(idx)
+		if rec.flags&caseCompleted != 0 {
+			return nil
+		}
+		rec.flags |= caseCompleted
+		rec.completed = ev.completed
+		if ev.within {
+			rec.flags |= caseWithin
+		}
+		if ev.stepCount > 0 {
+			rec.flags |= caseHasSteps
+		}
+	}
+	return nil
+}
+
+// stepInfo is a validated step description.
+type stepInfo struct {
+	id       uint64
+	deadline int64
+	system   uint16
+	bits     uint16 // action and stepPrivileged
+}
+
+func (c *collector) stepInfo(w *wireStep, prefix string) (stepInfo, error) {
+	switch {
+	case w.have&hasStepID == 0:
+		return stepInfo{}, missing(prefix + "step_id")
+	case w.have&hasSystem == 0:
+		return stepInfo{}, missing(prefix + "system")
+	case w.have&hasAction == 0:
+		return stepInfo{}, missing(prefix + "action")
+	case w.have&hasTier == 0:
+		return stepInfo{}, missing(prefix + "tier")
+	case w.have&hasDeadline == 0:
+		return stepInfo{}, missing(prefix + "deadline")
+	}
+	action, err := parseAction(w.action)
+	if err != nil {
+		return stepInfo{}, &fieldError{Field: "data." + prefix + "action", Msg: err.Error()}
+	}
+	tier, err := parseTier(w.tier)
+	if err != nil {
+		return stepInfo{}, &fieldError{Field: "data." + prefix + "tier", Msg: err.Error()}
+	}
+	sys, err := c.system(w.system)
+	if err != nil {
+		return stepInfo{}, err
+	}
+	bits := uint16(action)
+	if tier == tierPrivileged {
+		bits |= stepPrivileged
+	}
+	return stepInfo{id: maphash.Bytes(c.seed, w.stepID), deadline: w.deadline, system: sys, bits: bits}, nil
+}
+
+// caseRec returns the record of a case, creating an empty one.
+func (c *collector) caseRec(key uint64) (int32, *caseRec) {
+	if i, ok := c.cases[key]; ok {
+		return i, c.recs.at(i)
+	}
+	i, rec := c.recs.add()
+	rec.firstStep = -1
+	c.cases[key] = i
+	return i, rec
+}
+
+// upsertStep returns the step of case idx with info's id, creating it from
+// info. A case has a handful of steps, so a list walk is cheaper than a map.
+func (c *collector) upsertStep(idx int32, info stepInfo) *stepRec {
+	rec := c.recs.at(idx)
+	for i := rec.firstStep; i >= 0; {
+		st := c.steps.at(i)
+		if st.id == info.id {
+			return st
+		}
+		i = st.next
+	}
+	i, st := c.steps.add()
+	*st = stepRec{id: info.id, deadline: info.deadline, next: rec.firstStep, system: info.system, bits: info.bits}
+	rec.firstStep = i
+	return st
+}
+
+func (c *collector) addOrphan(ev *wireEvent) error {
+	if ev.have&hasData == 0 {
+		return &fieldError{Field: "data", Msg: "missing"}
+	}
+	if ev.step.have&hasSystem == 0 {
+		return missing("system")
+	}
+	if ev.have&hasAccount == 0 {
+		return missing("account_id")
+	}
+	sys, err := c.system(ev.step.system)
+	if err != nil {
+		return err
+	}
+	var h maphash.Hash
+	h.SetSeed(c.seed)
+	h.Write(ev.step.system)
+	h.WriteByte(0)
+	h.Write(ev.account)
+	c.orphans = append(c.orphans, orphanRec{key: h.Sum64(), time: ev.time, system: sys})
+	return nil
+}

@@ -1,0 +1,333 @@
+package report
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/jmlwatch/jmlwatch/events"
+)
+
+// eventType is an output event type the report reads.
+type eventType uint8
+
+const (
+	typeOther eventType = iota // any other type: only its time counts
+	typeCaseOpened
+	typeStepAdded
+	typeStepCompleted
+	typeCaseCompleted
+	typeCaseCancelled
+	typeSLABreached
+	typeOrphanDetected
+)
+
+func parseType(b []byte) eventType {
+	switch string(b) {
+	case events.TypeCaseOpened:
+		return typeCaseOpened
+	case events.TypeStepAdded:
+		return typeStepAdded
+	case events.TypeStepCompleted:
+		return typeStepCompleted
+	case events.TypeCaseCompleted:
+		return typeCaseCompleted
+	case events.TypeCaseCancelled:
+		return typeCaseCancelled
+	case events.TypeSLABreached:
+		return typeSLABreached
+	case events.TypeOrphanDetected:
+		return typeOrphanDetected
+	}
+	return typeOther
+}
+
+// Kinds, actions and tiers as small integers.
+const (
+	kindJoiner uint8 = iota
+	kindMover
+	kindLeaver
+	numKinds
+)
+
+const (
+	actionProvision uint8 = iota
+	actionGrant
+	actionRevoke
+	actionNHI
+)
+
+const (
+	tierStandard uint8 = iota
+	tierPrivileged
+	numTiers
+)
+
+var errUnknownValue = errors.New("unknown value")
+
+func parseKind(b []byte) (uint8, error) {
+	switch string(b) {
+	case string(events.KindJoiner):
+		return kindJoiner, nil
+	case string(events.KindMover):
+		return kindMover, nil
+	case string(events.KindLeaver):
+		return kindLeaver, nil
+	}
+	return 0, fmt.Errorf("kind %q: %w", b, errUnknownValue)
+}
+
+func parseAction(b []byte) (uint8, error) {
+	switch string(b) {
+	case events.ActionProvision:
+		return actionProvision, nil
+	case events.ActionGrant:
+		return actionGrant, nil
+	case events.ActionRevoke:
+		return actionRevoke, nil
+	case events.ActionNHI:
+		return actionNHI, nil
+	}
+	return 0, fmt.Errorf("action %q: %w", b, errUnknownValue)
+}
+
+func parseTier(b []byte) (uint8, error) {
+	switch string(b) {
+	case events.TierStandard:
+		return tierStandard, nil
+	case events.TierPrivileged:
+		return tierPrivileged, nil
+	}
+	return 0, fmt.Errorf("tier %q: %w", b, errUnknownValue)
+}
+
+// Field presence bits of wireEvent and wireStep.
+const (
+	hasTime uint32 = 1 << iota
+	hasType
+	hasData
+	hasCaseID
+	hasStepID
+	hasKind
+	hasSystem
+	hasAction
+	hasTier
+	hasEffective
+	hasRecorded
+	hasCompleted
+	hasDeadline
+	hasWithin
+	hasSteps
+	hasStepCount
+	hasAccount
+)
+
+// wireStep is a step of case.opened, or the step fields of another event.
+// Byte slices alias the decoded line and are valid until the next decode.
+type wireStep struct {
+	have     uint32
+	stepID   []byte
+	system   []byte
+	action   []byte
+	tier     []byte
+	deadline int64
+}
+
+// wireEvent is the light decoding of one structured CloudEvent that the
+// report needs: the attributes type and time, and the data fields of the
+// output types of SPEC section 7, named as in events/output.go. It is
+// decoded by hand (see decoder) rather than with events.DecodeOutput so that
+// ten million events can be read without allocating per event.
+type wireEvent struct {
+	have      uint32
+	typ       eventType
+	time      int64
+	caseID    []byte
+	kind      []byte
+	effective int64
+	recorded  int64
+	completed int64
+	within    bool
+	stepCount int64
+	account   []byte
+	step      wireStep   // step.added, step.completed, sla.breached
+	steps     []wireStep // case.opened; reused between events
+}
+
+// decoder decodes structured CloudEvents into a reused wireEvent.
+type decoder struct {
+	s  scanner
+	ev wireEvent
+}
+
+// fieldError is a missing or malformed attribute or data field.
+type fieldError struct {
+	Field string
+	Msg   string
+}
+
+func (e *fieldError) Error() string { return e.Field + ": " + e.Msg }
+
+// decode parses one JSON object. The result is valid until the next call.
+func (d *decoder) decode(b []byte) (*wireEvent, error) {
+	d.s.reset(b)
+	ev := &d.ev
+	ev.have, ev.steps = 0, ev.steps[:0]
+	ev.step.have = 0
+	var ferr error
+	ok := d.s.object(func(key []byte) bool {
+		switch string(key) {
+		case "type":
+			v, ok := d.s.str()
+			if !ok {
+				return false
+			}
+			ev.typ, ev.have = parseType(v), ev.have|hasType
+		case "time":
+			v, ok := d.s.str()
+			if !ok {
+				return false
+			}
+			t, ok := parseTime(v)
+			if !ok {
+				ferr = &fieldError{"time", fmt.Sprintf("bad timestamp %q", v)}
+				return true
+			}
+			ev.time, ev.have = t, ev.have|hasTime
+		case "data":
+			if d.s.peek() == 'n' {
+				return d.s.literal("null")
+			}
+			ev.have |= hasData
+			return d.s.object(func(key []byte) bool { return d.dataField(key, &ferr) })
+		default:
+			return d.s.skipValue()
+		}
+		return true
+	})
+	if ok && !d.s.atEnd() {
+		ok = d.s.failByte("after top-level value")
+	}
+	if !ok {
+		return nil, d.s.err
+	}
+	if ferr != nil {
+		return nil, ferr
+	}
+	if ev.have&hasType == 0 {
+		return nil, &fieldError{"type", "missing"}
+	}
+	if ev.have&hasTime == 0 {
+		return nil, &fieldError{"time", "missing"}
+	}
+	return ev, nil
+}
+
+// dataField reads one member of data; a malformed known field sets *ferr
+// (the first one wins) and decoding goes on so that the JSON is validated.
+func (d *decoder) dataField(key []byte, ferr *error) bool {
+	ev := &d.ev
+	s := &d.s
+	setErr := func(field, msg string) {
+		if *ferr == nil {
+			*ferr = &fieldError{"data." + field, msg}
+		}
+	}
+	timeField := func(name string, dst *int64, bit uint32, have *uint32) bool {
+		v, ok := s.strOrNull()
+		if !ok {
+			return false
+		}
+		if v == nil {
+			return true
+		}
+		t, ok := parseTime(v)
+		if !ok {
+			setErr(name, fmt.Sprintf("bad timestamp %q", v))
+			return true
+		}
+		*dst, *have = t, *have|bit
+		return true
+	}
+	strField := func(dst *[]byte, bit uint32, have *uint32) bool {
+		v, ok := s.strOrNull()
+		if !ok {
+			return false
+		}
+		if v != nil {
+			*dst, *have = v, *have|bit
+		}
+		return true
+	}
+	switch string(key) {
+	case "case_id":
+		return strField(&ev.caseID, hasCaseID, &ev.have)
+	case "kind":
+		return strField(&ev.kind, hasKind, &ev.have)
+	case "effective_at":
+		return timeField("effective_at", &ev.effective, hasEffective, &ev.have)
+	case "recorded_at":
+		return timeField("recorded_at", &ev.recorded, hasRecorded, &ev.have)
+	case "completed_at":
+		return timeField("completed_at", &ev.completed, hasCompleted, &ev.have)
+	case "deadline":
+		return timeField("deadline", &ev.step.deadline, hasDeadline, &ev.step.have)
+	case "step_id":
+		return strField(&ev.step.stepID, hasStepID, &ev.step.have)
+	case "system":
+		return strField(&ev.step.system, hasSystem, &ev.step.have)
+	case "action":
+		return strField(&ev.step.action, hasAction, &ev.step.have)
+	case "tier":
+		return strField(&ev.step.tier, hasTier, &ev.step.have)
+	case "account_id":
+		return strField(&ev.account, hasAccount, &ev.have)
+	case "within_sla":
+		if s.peek() == 'n' {
+			return s.literal("null")
+		}
+		v, ok := s.boolean()
+		if !ok {
+			return false
+		}
+		ev.within, ev.have = v, ev.have|hasWithin
+	case "steps":
+		switch s.peek() {
+		case 'n':
+			return s.literal("null")
+		case '[':
+			ev.have |= hasSteps
+			return s.array(func() bool {
+				ev.steps = append(ev.steps, wireStep{})
+				st := &ev.steps[len(ev.steps)-1]
+				return s.object(func(key []byte) bool {
+					switch string(key) {
+					case "step_id":
+						return strField(&st.stepID, hasStepID, &st.have)
+					case "system":
+						return strField(&st.system, hasSystem, &st.have)
+					case "action":
+						return strField(&st.action, hasAction, &st.have)
+					case "tier":
+						return strField(&st.tier, hasTier, &st.have)
+					case "deadline":
+						return timeField("steps[].deadline", &st.deadline, hasDeadline, &st.have)
+					}
+					return s.skipValue()
+				})
+			})
+		default: // case.completed: a count
+			if c := s.peek(); c != '-' && (c < '0' || c > '9') {
+				setErr("steps", "want an array or a count")
+				return s.skipValue()
+			}
+			n, ok := s.integer()
+			if !ok {
+				return false
+			}
+			ev.stepCount, ev.have = n, ev.have|hasStepCount
+		}
+	default:
+		return s.skipValue()
+	}
+	return true
+}
