@@ -1,0 +1,206 @@
+package entra
+
+import (
+	"github.com/jmlwatch/jmlwatch/events"
+	"github.com/jmlwatch/jmlwatch/events/internal/jsonscan"
+)
+
+// Source is the CloudEvents source of every event Decode produces.
+const Source = "entra"
+
+// systemEntra is the system of every account, access and NHI event.
+const systemEntra = "entra"
+
+// shape says how to read an element of an array or envelope.
+type shape uint8
+
+const (
+	shapeAuto   shape = iota // a directoryAudit or a diagnostic record, by its members
+	shapeAudit               // a directoryAudit (Graph page value[])
+	shapeRecord              // a diagnostic record (Event Hubs records[])
+)
+
+// Decode normalizes value, one Entra audit payload, into one events.Item per
+// directoryAudit: Index -1 for a lone object, the 0-based position in the
+// array, value[] or records[] otherwise; Offset and Raw locate the element's
+// bytes in value (Raw aliases value). Exactly one of Event, Skip and Err is
+// set in each item; see the package documentation for the rules. Decode is
+// safe for concurrent use and never panics.
+func Decode(value []byte) []events.Item {
+	start := jsonscan.WS(value, 0)
+	if start < len(value) && value[start] == '{' {
+		// The common case, one object: validate and locate its members in one
+		// pass, so that noise costs a single read of the record.
+		f, end := scan(value, start, true)
+		if end < 0 || jsonscan.WS(value, end) != len(value) {
+			return badJSON(value)
+		}
+		if !f.activityDisplayName.Present() && !f.properties.Present() {
+			switch {
+			case f.records.Present():
+				return decodeList(value, start, end, f.records, "records", shapeRecord)
+			case f.value.Present():
+				return decodeList(value, start, end, f.value, "value", shapeAudit)
+			}
+		}
+		it := decodeElement(value, jsonscan.Span{Start: start, End: end}, f, shapeAuto)
+		it.Index = -1
+		return []events.Item{it}
+	}
+	if !jsonscan.Valid(value) {
+		return badJSON(value)
+	}
+	end := jsonscan.Skip(value, start)
+	if value[start] == '[' {
+		return elements(value, jsonscan.Span{Start: start, End: end}, shapeAuto)
+	}
+	return []events.Item{{Index: -1, Offset: start, Raw: value[start:end],
+		Err: events.Reject(events.ReasonBadValue, "", "not a json object")}}
+}
+
+// badJSON is the single item of a value that is not JSON.
+func badJSON(value []byte) []events.Item {
+	return []events.Item{{Index: -1, Raw: value,
+		Err: events.Reject(events.ReasonBadJSON, "", "not a valid json value")}}
+}
+
+// decodeList decodes the array member name (records or value) of the
+// envelope at value[start:end].
+func decodeList(value []byte, start, end int, list jsonscan.Span, name string, sh shape) []events.Item {
+	if jsonscan.Kind(value, list) != '[' {
+		code, detail := events.ReasonBadValue, name+" is not an array"
+		if jsonscan.Null(value, list) {
+			code, detail = events.ReasonMissingField, name+" is null"
+		}
+		return []events.Item{{Index: -1, Offset: start, Raw: value[start:end],
+			Err: events.Reject(code, name, "%s", detail)}}
+	}
+	return elements(value, list, sh)
+}
+
+// elements decodes each element of the array at arr.
+func elements(value []byte, arr jsonscan.Span, sh shape) []events.Item {
+	n := 0
+	els, _ := jsonscan.Array(value, arr.Start)
+	for {
+		if _, ok := els.Next(); !ok {
+			break
+		}
+		n++
+	}
+	items := make([]events.Item, 0, n)
+	els, _ = jsonscan.Array(value, arr.Start)
+	for i := 0; ; i++ {
+		el, ok := els.Next()
+		if !ok {
+			return items
+		}
+		var it events.Item
+		if value[el.Start] != '{' {
+			it = events.Item{Offset: el.Start, Raw: value[el.Start:el.End],
+				Err: events.Reject(events.ReasonBadValue, "", "element is not a json object")}
+		} else {
+			f, _ := scan(value, el.Start, false)
+			it = decodeElement(value, el, f, sh)
+		}
+		it.Index = i
+		items = append(items, it)
+	}
+}
+
+// decodeElement decodes one object, a directoryAudit or a diagnostic
+// record, whose members f located.
+func decodeElement(value []byte, el jsonscan.Span, f fields, sh shape) events.Item {
+	it := events.Item{Offset: el.Start, Raw: value[el.Start:el.End]}
+	if sh == shapeAuto {
+		sh = shapeAudit
+		if !f.activityDisplayName.Present() && f.properties.Present() {
+			sh = shapeRecord
+		}
+	}
+	if sh == shapeAudit {
+		return normalize(value, it, f, "")
+	}
+
+	// A diagnostic record: only AuditLogs carry directoryAudits.
+	if cat, ok := jsonscan.String(value, f.category); ok && !jsonscan.EqualFold(cat, "AuditLogs") {
+		typ := cat
+		if op, ok := jsonscan.String(value, f.operationName); ok && len(op) > 0 {
+			typ = op
+		}
+		it.Skip = &events.Skip{Reason: events.SkipUnmapped, Type: decoded(typ), Time: timeOf(value, f.time)}
+		return it
+	}
+	switch jsonscan.Kind(value, f.properties) {
+	case '{':
+	case 0, 'n':
+		return reject(it, events.ReasonMissingField, "properties", "the record has no properties")
+	default:
+		return reject(it, events.ReasonBadValue, "properties", "properties is not an object")
+	}
+	pf, _ := scan(value, f.properties.Start, false)
+	return normalize(value, it, pf, "properties.")
+}
+
+// fields holds the positions of the members Decode uses, of a directoryAudit,
+// a diagnostic record or an envelope.
+type fields struct {
+	// directoryAudit
+	id, activityDateTime, activityDisplayName, result, targetResources jsonscan.Span
+	// diagnostic record
+	properties, category, operationName, time jsonscan.Span
+	// envelopes
+	records, value jsonscan.Span
+}
+
+// scan records where the members of the object at start are; nothing is
+// decoded. With validate it also checks the grammar of the whole object. It
+// returns the index just past the object, or -1 if validate found an error.
+func scan(value []byte, start int, validate bool) (fields, int) {
+	var f fields
+	var m jsonscan.Members
+	if validate {
+		m, _ = jsonscan.ObjectValid(value, start)
+	} else {
+		m, _ = jsonscan.Object(value, start)
+	}
+	for {
+		k, v, ok := m.Next()
+		if !ok {
+			return f, m.End()
+		}
+		if !jsonscan.Plain(k) {
+			var kb [64]byte
+			k = jsonscan.AppendString(kb[:0], k)
+		}
+		f.set(k, v)
+	}
+}
+
+// set records member k (a decoded key) if it is one Decode uses.
+func (f *fields) set(k []byte, v jsonscan.Span) {
+	switch string(k) {
+	case "id":
+		f.id = v
+	case "activityDateTime":
+		f.activityDateTime = v
+	case "activityDisplayName":
+		f.activityDisplayName = v
+	case "result":
+		f.result = v
+	case "targetResources":
+		f.targetResources = v
+	case "properties":
+		f.properties = v
+	case "category":
+		f.category = v
+	case "operationName":
+		f.operationName = v
+	case "time":
+		f.time = v
+	case "records":
+		f.records = v
+	case "value":
+		f.value = v
+	}
+}

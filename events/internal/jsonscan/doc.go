@@ -1,0 +1,16 @@
+// Package jsonscan is the allocation-free JSON reader behind the vendor
+// normalizers (events/okta, events/entra).
+//
+// It works on byte offsets into one buffer instead of building values: Valid
+// checks the RFC 8259 grammar of a whole record once (exactly what
+// encoding/json.Valid accepts), and the navigation helpers (Skip, Object,
+// Array, String, AppendString) then walk the validated buffer, so a decoder
+// can look at the three fields that decide whether a record matters before it
+// reads anything else. Strings are unescaped only when asked for, and with
+// the same results as encoding/json (invalid UTF-8 and unpaired surrogates
+// become U+FFFD).
+//
+// Contract: every navigation helper requires a buffer that Valid accepted.
+// On other input they never panic and never loop forever, but their results
+// are unspecified.
+package jsonscan

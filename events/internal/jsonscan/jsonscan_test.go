@@ -1,0 +1,280 @@
+package jsonscan
+
+import (
+	"bytes"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+)
+
+var validCases = []string{
+	`{}`, `[]`, `""`, `0`, `-0`, `1.5e-3`, `true`, `false`, `null`,
+	` {"a" : [1, 2, {"b": null}], "c": "\u00e9\ud83d\ude00\n"} `,
+	`{"k":"v","k":"w"}`,
+	"\"\xff\xfe\"", // invalid UTF-8 is allowed in strings, as in encoding/json
+	`[[[[[]]]]]`,
+	`"\/\b\f\n\r\t\\\""`,
+	`1E+2`,
+}
+
+var invalidCases = []string{
+	``, ` `, `{`, `}`, `[`, `]`, `{"a"}`, `{"a":}`, `{"a":1,}`, `[1,]`, `[1 2]`,
+	`{a:1}`, `{"a":1}{}`, `{"a":1} x`, `01`, `-`, `1.`, `.5`, `1e`, `1e+`, `+1`,
+	`tru`, `nul`, `falsey`, `"abc`, `"\x"`, `"\u12"`, `"\u12g4"`, "\"a\x01b\"",
+	`{"a":"b"`, `["a",`, `"\`, `NaN`, `Infinity`,
+}
+
+func TestValid(t *testing.T) {
+	for _, c := range validCases {
+		if !Valid([]byte(c)) {
+			t.Errorf("Valid(%q) = false, want true", c)
+		}
+		if !json.Valid([]byte(c)) {
+			t.Fatalf("test case %q is not valid for encoding/json", c)
+		}
+	}
+	for _, c := range invalidCases {
+		if Valid([]byte(c)) {
+			t.Errorf("Valid(%q) = true, want false", c)
+		}
+		if json.Valid([]byte(c)) {
+			t.Fatalf("test case %q is valid for encoding/json", c)
+		}
+	}
+}
+
+func TestValidDepth(t *testing.T) {
+	deep := strings.Repeat("[", MaxDepth) + strings.Repeat("]", MaxDepth)
+	if !Valid([]byte(deep)) {
+		t.Errorf("nesting of MaxDepth rejected")
+	}
+	tooDeep := "[" + deep + "]"
+	if Valid([]byte(tooDeep)) {
+		t.Errorf("nesting beyond MaxDepth accepted")
+	}
+}
+
+func TestObjectAndArray(t *testing.T) {
+	data := []byte(` {"a": 1, "b\u0022": {"x": [1, {"y": "}"}]}, "c": "d", "e": [ ] } `)
+	if !Valid(data) {
+		t.Fatal("test data invalid")
+	}
+	start := WS(data, 0)
+	m, ok := Object(data, start)
+	if !ok {
+		t.Fatal("Object failed")
+	}
+	var keys, vals []string
+	for {
+		k, v, ok := m.Next()
+		if !ok {
+			break
+		}
+		keys = append(keys, string(k))
+		vals = append(vals, string(data[v.Start:v.End]))
+	}
+	wantKeys := []string{"a", `b\u0022`, "c", "e"}
+	wantVals := []string{"1", `{"x": [1, {"y": "}"}]}`, `"d"`, "[ ]"}
+	if strings.Join(keys, "|") != strings.Join(wantKeys, "|") || strings.Join(vals, "|") != strings.Join(wantVals, "|") {
+		t.Errorf("members: keys %q vals %q", keys, vals)
+	}
+	if end := m.End(); end != len(data)-1 {
+		t.Errorf("End() = %d, want %d", end, len(data)-1)
+	}
+	if !Equal([]byte(`b\u0022`), `b"`) {
+		t.Errorf("Equal does not decode escapes")
+	}
+
+	x := Member(data, Span{start, len(data) - 1}, `b"`)
+	arr := Member(data, x, "x")
+	els, ok := Array(data, arr.Start)
+	if !ok {
+		t.Fatal("Array failed")
+	}
+	var got []string
+	for {
+		s, ok := els.Next()
+		if !ok {
+			break
+		}
+		got = append(got, string(data[s.Start:s.End]))
+	}
+	if strings.Join(got, "|") != `1|{"y": "}"}` {
+		t.Errorf("elements %q", got)
+	}
+	empty := Member(data, Span{start, len(data) - 1}, "e")
+	els, _ = Array(data, empty.Start)
+	if _, ok := els.Next(); ok {
+		t.Errorf("empty array has an element")
+	}
+}
+
+func TestObjectValid(t *testing.T) {
+	for _, c := range []string{`{"a":1,"b":[tru]}`, `{"a":1`, `{"a":1,}`, `{"a" 1}`, `{"a":"\q"}`} {
+		m, _ := ObjectValid([]byte(c), 0)
+		for {
+			if _, _, ok := m.Next(); !ok {
+				break
+			}
+		}
+		if m.End() != -1 {
+			t.Errorf("ObjectValid(%q): End() = %d, want -1", c, m.End())
+		}
+	}
+	c := `{"a":1,"b":[true]} `
+	m, _ := ObjectValid([]byte(c), 0)
+	for {
+		if _, _, ok := m.Next(); !ok {
+			break
+		}
+	}
+	if m.End() != len(c)-1 {
+		t.Errorf("End() = %d, want %d", m.End(), len(c)-1)
+	}
+}
+
+func TestAppendString(t *testing.T) {
+	for _, c := range []string{
+		`"plain"`, `"caf\u00e9"`, `"\ud83d\ude00"`, `"\ud83d"`, `"\ude00x"`, `"\ud83d\u0041"`,
+		"\"\xff\xc3(\"", `"a\"b\\c\/d\b\f\n\r\t"`, `"日本語"`, `""`,
+	} {
+		var want string
+		if err := json.Unmarshal([]byte(c), &want); err != nil {
+			t.Fatalf("%q: %v", c, err)
+		}
+		raw, ok := String([]byte(c), Span{0, len(c)})
+		if !ok {
+			t.Fatalf("String(%q) failed", c)
+		}
+		if got := string(AppendString(nil, raw)); got != want {
+			t.Errorf("AppendString(%q) = %q, want %q", c, got, want)
+		}
+		if !Equal(raw, want) {
+			t.Errorf("Equal(%q, %q) = false", raw, want)
+		}
+	}
+}
+
+func TestEqualFold(t *testing.T) {
+	for _, c := range []struct {
+		raw, lit string
+		want     bool
+	}{
+		{"success", "success", true}, {"Success", "success", true}, {"SUCCESS", "success", true},
+		{`Succes\u0073`, "success", true}, {"failure", "success", false}, {"succes", "success", false},
+	} {
+		if got := EqualFold([]byte(c.raw), c.lit); got != c.want {
+			t.Errorf("EqualFold(%q, %q) = %v", c.raw, c.lit, got)
+		}
+	}
+}
+
+func TestParseTime(t *testing.T) {
+	for _, c := range []string{
+		"2026-03-02T09:14:07.512Z", "2019-10-18T15:30:51.0273716+00:00", "2026-03-02T17:45:00.001+01:00",
+		"2026-03-02T09:14:07Z", "2026-13-02T09:14:07Z", "2026-03-02 09:14:07Z", "yesterday", "",
+		"2026-03-02T24:00:00Z", "2026-03-02T09:14:60Z", "2026-03-02T09:14:07+25:00", `2026-03-02T09:14:07\u005a`,
+	} {
+		decoded := string(AppendString(nil, []byte(c)))
+		want, err := time.Parse(time.RFC3339Nano, decoded)
+		got, ok := ParseTime([]byte(c))
+		if ok != (err == nil) || (ok && (!got.Equal(want) || got.Location() != time.UTC)) {
+			t.Errorf("ParseTime(%q) = %v, %v; time.Parse: %v, %v", c, got, ok, want, err)
+		}
+	}
+}
+
+func TestNoAllocs(t *testing.T) {
+	data := []byte(`{"eventType":"user.session.start","outcome":{"result":"SUCCESS"},"published":"2026-03-02T09:14:07.512Z","target":[{"id":"x"}]}`)
+	allocs := testing.AllocsPerRun(100, func() {
+		if !Valid(data) {
+			t.Fatal("invalid")
+		}
+		m, _ := ObjectValid(data, 0)
+		for {
+			k, v, ok := m.Next()
+			if !ok {
+				break
+			}
+			if Equal(k, "published") {
+				raw, _ := String(data, v)
+				if _, ok := ParseTime(raw); !ok {
+					t.Fatal("time")
+				}
+			}
+		}
+	})
+	if allocs != 0 {
+		t.Errorf("%v allocations, want 0", allocs)
+	}
+}
+
+// FuzzValid checks Valid against encoding/json.Valid, and on valid input
+// that navigation covers the value and strings decode as encoding/json
+// decodes them.
+func FuzzValid(f *testing.F) {
+	for _, c := range append(validCases, invalidCases...) {
+		f.Add([]byte(c))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		got, want := Valid(data), json.Valid(data)
+		if got != want {
+			if !want || !deeperThanMax(data) {
+				t.Fatalf("Valid(%q) = %v, encoding/json says %v", data, got, want)
+			}
+		}
+		// Navigation never panics, even on invalid input.
+		start := WS(data, 0)
+		end := Skip(data, start)
+		if end < start || end > len(data) {
+			t.Fatalf("Skip out of range: %d", end)
+		}
+		m, _ := ObjectValid(data, start)
+		for {
+			if _, _, ok := m.Next(); !ok {
+				break
+			}
+		}
+		if !got {
+			return
+		}
+		if WS(data, end) != len(data) {
+			t.Fatalf("Skip(%q) = %d does not cover the value", data, end)
+		}
+		if data[start] == '{' && m.End() != end {
+			t.Fatalf("ObjectValid end %d, Skip end %d", m.End(), end)
+		}
+		if data[start] == '"' {
+			var want string
+			if err := json.Unmarshal(data, &want); err != nil {
+				t.Fatal(err)
+			}
+			raw, _ := String(data, Span{start, end})
+			if s := string(AppendString(nil, raw)); s != want {
+				t.Fatalf("AppendString(%q) = %q, encoding/json %q", raw, s, want)
+			}
+		}
+	})
+}
+
+func deeperThanMax(data []byte) bool {
+	return bytes.Count(data, []byte("["))+bytes.Count(data, []byte("{")) > MaxDepth
+}
+
+// FuzzParseTime checks ParseTime against time.Parse(time.RFC3339Nano).
+func FuzzParseTime(f *testing.F) {
+	for _, c := range []string{"2026-03-02T09:14:07.512Z", "2019-10-18T15:30:51.0273716+00:00", "2026-02-29T00:00:00Z", "x"} {
+		f.Add(c)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if strings.ContainsAny(s, "\\\"") {
+			return // raw JSON string contents never hold a bare quote
+		}
+		want, err := time.Parse(time.RFC3339Nano, s)
+		got, ok := ParseTime([]byte(s))
+		if ok != (err == nil) || (ok && !got.Equal(want)) {
+			t.Fatalf("ParseTime(%q) = %v, %v; time.Parse: %v, %v", s, got, ok, want, err)
+		}
+	})
+}

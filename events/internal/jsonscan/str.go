@@ -1,0 +1,209 @@
+package jsonscan
+
+import (
+	"time"
+	"unicode"
+	"unicode/utf16"
+	"unicode/utf8"
+	"unsafe"
+)
+
+// String returns the raw contents (between the quotes, escapes not decoded)
+// of the string value at s, and false if s is absent or not a string. A
+// JSON null is "not a string".
+func String(data []byte, s Span) (raw []byte, ok bool) {
+	if !s.Present() || s.End-s.Start < 2 || s.End > len(data) || data[s.Start] != '"' {
+		return nil, false
+	}
+	return data[s.Start+1 : s.End-1], true
+}
+
+// Plain reports whether raw needs no decoding: no escapes and only ASCII.
+func Plain(raw []byte) bool {
+	for _, c := range raw {
+		if c == '\\' || c >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
+// AppendString appends the decoded form of the raw string contents to dst,
+// as encoding/json decodes a string: escapes resolved, a \u escape that is
+// an unpaired surrogate and every byte that is not valid UTF-8 replaced by
+// U+FFFD.
+func AppendString(dst, raw []byte) []byte {
+	i := 0
+	for i < len(raw) {
+		// Copy the longest run that needs no work in one step.
+		j := i
+		for j < len(raw) && raw[j] != '\\' && raw[j] < utf8.RuneSelf {
+			j++
+		}
+		dst = append(dst, raw[i:j]...)
+		i = j
+		if i >= len(raw) {
+			break
+		}
+		c := raw[i]
+		if c >= utf8.RuneSelf {
+			r, size := utf8.DecodeRune(raw[i:])
+			if r == utf8.RuneError && size == 1 {
+				dst = utf8.AppendRune(dst, unicode.ReplacementChar)
+			} else {
+				dst = append(dst, raw[i:i+size]...)
+			}
+			i += size
+			continue
+		}
+		// c == '\\'
+		if i+1 >= len(raw) {
+			return dst // unreachable for valid input
+		}
+		switch e := raw[i+1]; e {
+		case '"', '\\', '/':
+			dst = append(dst, e)
+			i += 2
+		case 'b':
+			dst = append(dst, '\b')
+			i += 2
+		case 'f':
+			dst = append(dst, '\f')
+			i += 2
+		case 'n':
+			dst = append(dst, '\n')
+			i += 2
+		case 'r':
+			dst = append(dst, '\r')
+			i += 2
+		case 't':
+			dst = append(dst, '\t')
+			i += 2
+		case 'u':
+			r, ok := hex4(raw, i+2)
+			if !ok {
+				return dst // unreachable for valid input
+			}
+			i += 6
+			if utf16.IsSurrogate(r) {
+				if r2, ok2 := lowSurrogate(raw, i); ok2 {
+					if dec := utf16.DecodeRune(r, r2); dec != unicode.ReplacementChar {
+						dst = utf8.AppendRune(dst, dec)
+						i += 6
+						continue
+					}
+				}
+				r = unicode.ReplacementChar
+			}
+			dst = utf8.AppendRune(dst, r)
+		default:
+			return dst // unreachable for valid input
+		}
+	}
+	return dst
+}
+
+// lowSurrogate reads a "\uXXXX" escape at raw[i:], if there is one.
+func lowSurrogate(raw []byte, i int) (rune, bool) {
+	if len(raw)-i < 6 || raw[i] != '\\' || raw[i+1] != 'u' {
+		return 0, false
+	}
+	return hex4(raw, i+2)
+}
+
+func hex4(raw []byte, i int) (rune, bool) {
+	if len(raw)-i < 4 {
+		return 0, false
+	}
+	var r rune
+	for _, c := range raw[i : i+4] {
+		switch {
+		case c >= '0' && c <= '9':
+			c -= '0'
+		case c >= 'a' && c <= 'f':
+			c = c - 'a' + 10
+		case c >= 'A' && c <= 'F':
+			c = c - 'A' + 10
+		default:
+			return 0, false
+		}
+		r = r<<4 | rune(c)
+	}
+	return r, true
+}
+
+// Equal reports whether the raw string contents decode to lit.
+func Equal(raw []byte, lit string) bool {
+	if Plain(raw) {
+		return string(raw) == lit
+	}
+	if (len(raw)+5)/6 > len(lit) { // an escape decodes to at least one byte
+		return false
+	}
+	return decodedEqual(raw, lit, false)
+}
+
+// EqualFold is Equal ignoring ASCII case (for enumerations such as an Entra
+// result, "success").
+func EqualFold(raw []byte, lit string) bool {
+	if Plain(raw) {
+		return foldEqual(raw, lit)
+	}
+	if (len(raw)+5)/6 > len(lit) {
+		return false
+	}
+	return decodedEqual(raw, lit, true)
+}
+
+// decodedEqual is the slow path of Equal and EqualFold: raw has escapes or
+// non-ASCII bytes.
+func decodedEqual(raw []byte, lit string, fold bool) bool {
+	var buf [64]byte
+	d := AppendString(buf[:0], raw)
+	if fold {
+		return foldEqual(d, lit)
+	}
+	return string(d) == lit
+}
+
+func foldEqual(b []byte, lit string) bool {
+	if len(b) != len(lit) {
+		return false
+	}
+	for i := 0; i < len(b); i++ {
+		x, y := b[i], lit[i]
+		if x == y {
+			continue
+		}
+		if 'A' <= x && x <= 'Z' {
+			x += 'a' - 'A'
+		}
+		if 'A' <= y && y <= 'Z' {
+			y += 'a' - 'A'
+		}
+		if x != y {
+			return false
+		}
+	}
+	return true
+}
+
+// ParseTime parses raw string contents as an RFC 3339 timestamp, exactly as
+// time.Parse(time.RFC3339Nano, ...) does, and returns it in UTC. It does not
+// allocate unless raw has escapes.
+func ParseTime(raw []byte) (time.Time, bool) {
+	if !Plain(raw) {
+		raw = AppendString(nil, raw)
+	}
+	if len(raw) == 0 {
+		return time.Time{}, false
+	}
+	// The string view never outlives this call: the parsed Time keeps no
+	// reference to its input (numeric offsets get an unnamed zone, and UTC
+	// drops it), and a parse error is discarded.
+	t, err := time.Parse(time.RFC3339Nano, unsafe.String(&raw[0], len(raw)))
+	if err != nil {
+		return time.Time{}, false
+	}
+	return t.UTC(), true
+}

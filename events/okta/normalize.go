@@ -1,0 +1,409 @@
+package okta
+
+import (
+	"fmt"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/jmlwatch/jmlwatch/events"
+	"github.com/jmlwatch/jmlwatch/events/internal/jsonscan"
+)
+
+// action says what a mapped eventType needs from the record and produces.
+type action uint8
+
+const (
+	actUser   action = iota + 1 // an account or sessions event of the user in okta
+	actApp                      // an account event of the user in the app (AppInstance target)
+	actGroup                    // access to the UserGroup target, in okta
+	actAdmin                    // access to okta-admin, privileged, in okta
+	actToken                    // nhi.revoked of an API token
+	actClient                   // nhi.revoked of an OAuth 2.0 client
+)
+
+// rule is one row of the SPEC 2.1 mapping table.
+type rule struct {
+	typ string // canonical input type
+	act action
+}
+
+// lookup returns the mapping of an eventType. It is a switch rather than a
+// map so that the table is constant and lookups do not allocate.
+func lookup(eventType []byte) (rule, bool) {
+	switch string(eventType) {
+	case "user.lifecycle.create":
+		return rule{events.TypeAccountCreated, actUser}, true
+	case "user.lifecycle.activate", "user.lifecycle.reactivate", "user.lifecycle.unsuspend":
+		return rule{events.TypeAccountEnabled, actUser}, true
+	case "user.lifecycle.deactivate", "user.lifecycle.suspend":
+		return rule{events.TypeAccountDisabled, actUser}, true
+	case "user.lifecycle.delete.completed":
+		return rule{events.TypeAccountDeleted, actUser}, true
+	case "user.session.clear":
+		return rule{events.TypeSessionsRevoked, actUser}, true
+	case "application.user_membership.add":
+		return rule{events.TypeAccountCreated, actApp}, true
+	case "application.user_membership.remove", "application.provision.user.deprovision",
+		"application.provision.user.delete":
+		return rule{events.TypeAccountDeleted, actApp}, true
+	case "application.provision.user.deactivate":
+		return rule{events.TypeAccountDisabled, actApp}, true
+	case "group.user_membership.add":
+		return rule{events.TypeAccessGranted, actGroup}, true
+	case "group.user_membership.remove":
+		return rule{events.TypeAccessRevoked, actGroup}, true
+	case "user.account.privilege.grant":
+		return rule{events.TypeAccessGranted, actAdmin}, true
+	case "user.account.privilege.revoke":
+		return rule{events.TypeAccessRevoked, actAdmin}, true
+	case "system.api_token.revoke":
+		return rule{events.TypeNHIRevoked, actToken}, true
+	case "app.oauth2.client.lifecycle.deactivate", "app.oauth2.client.lifecycle.delete":
+		return rule{events.TypeNHIRevoked, actClient}, true
+	}
+	return rule{}, false
+}
+
+// normalize turns the LogEvent at value[start:end], whose members f located,
+// into an item (Index left 0 for the caller to set).
+func normalize(value []byte, start, end int, f fields, aliases map[string]string) events.Item {
+	it := events.Item{Offset: start, Raw: value[start:end]}
+
+	// 1. eventType, before anything else: most of the System Log is noise.
+	etRaw, ok := jsonscan.String(value, f.eventType)
+	if !ok {
+		return fieldErr(it, value, f.eventType, "eventType", events.ReasonBadValue)
+	}
+	var etBuf [128]byte
+	et := etRaw
+	if !jsonscan.Plain(et) {
+		et = jsonscan.AppendString(etBuf[:0], etRaw)
+	}
+	if len(et) == 0 {
+		return reject(it, events.ReasonMissingField, "eventType", "required field is missing or empty")
+	}
+	r, mapped := lookup(et)
+	if !mapped {
+		it.Skip = &events.Skip{Reason: events.SkipUnmapped, Type: string(et), Time: f.time(value)}
+		return it
+	}
+
+	// 2. outcome.result.
+	switch jsonscan.Kind(value, f.outcome) {
+	case '{':
+	case 0, 'n':
+		return reject(it, events.ReasonMissingField, "outcome.result", "no outcome")
+	default:
+		return reject(it, events.ReasonBadValue, "outcome", "outcome is not an object")
+	}
+	res := jsonscan.Member(value, f.outcome, "result")
+	resRaw, ok := jsonscan.String(value, res)
+	if !ok {
+		return fieldErr(it, value, res, "outcome.result", events.ReasonBadValue)
+	}
+	if !jsonscan.Equal(resRaw, "SUCCESS") {
+		it.Skip = &events.Skip{Reason: events.SkipOutcome, Type: string(et), Time: f.time(value)}
+		return it
+	}
+
+	// 3. uuid and published.
+	uuidRaw, ok := jsonscan.String(value, f.uuid)
+	if !ok {
+		return fieldErr(it, value, f.uuid, "uuid", events.ReasonBadValue)
+	}
+	if len(uuidRaw) == 0 {
+		return fieldErr(it, value, f.uuid, "uuid", events.ReasonBadValue)
+	}
+	pubRaw, ok := jsonscan.String(value, f.published)
+	if !ok {
+		return fieldErr(it, value, f.published, "published", events.ReasonBadTimestamp)
+	}
+	t, ok := jsonscan.ParseTime(pubRaw)
+	if !ok {
+		return reject(it, events.ReasonBadTimestamp, "published", "%q is not an rfc 3339 timestamp", clip(pubRaw))
+	}
+
+	// 4. targets.
+	var ts targets
+	switch jsonscan.Kind(value, f.target) {
+	case '[':
+		ts = scanTargets(value, f.target, r.act)
+	case 0, 'n':
+	default:
+		return reject(it, events.ReasonBadValue, "target", "target is not an array")
+	}
+
+	var stack [512]byte
+	buf, idRef := jsonscan.Add(stack[:0], uuidRaw)
+
+	if r.act == actToken || r.act == actClient {
+		tg := ts.nhi
+		if !tg.found {
+			tg = ts.firstWithID
+		}
+		if !tg.found {
+			return reject(it, events.ReasonNoTarget, "target", "%s needs a target with an id", string(et))
+		}
+		idRaw, _ := jsonscan.String(value, tg.id)
+		buf, nhiRef := jsonscan.Add(buf, idRaw)
+		all := string(buf)
+		ev := &nhiEvent{}
+		ev.nhi = events.NHIData{NHIID: nhiRef.Of(all), System: systemOkta}
+		ev.in = events.Input{ID: idRef.Of(all), Source: Source, Type: r.typ, Time: t, NHI: &ev.nhi}
+		it.Event = &ev.in
+		return it
+	}
+
+	// Everything else is about the user's account.
+	u := ts.user
+	if !u.found {
+		return reject(it, events.ReasonNoTarget, "target", "%s has no User target", string(et))
+	}
+	accRaw, ok := jsonscan.String(value, u.id)
+	if !ok || len(accRaw) == 0 {
+		return fieldErr(it, value, u.id, u.path("id"), events.ReasonBadValue)
+	}
+	buf, accRef := jsonscan.Add(buf, accRaw)
+	var loginRef jsonscan.Ref
+	if raw, ok := jsonscan.String(value, u.alternateID); ok {
+		buf, loginRef = jsonscan.Add(buf, raw)
+	}
+
+	system := systemOkta
+	var systemRef, entRef jsonscan.Ref
+	switch r.act {
+	case actApp:
+		a := ts.app
+		if !a.found {
+			return reject(it, events.ReasonNoTarget, "target", "%s has no AppInstance target", string(et))
+		}
+		key, ok := jsonscan.String(value, a.alternateID)
+		if !ok || len(key) == 0 {
+			key, ok = jsonscan.String(value, a.displayName)
+		}
+		if !ok || len(key) == 0 {
+			return reject(it, events.ReasonMissingField, a.path("alternateId"), "the AppInstance target has neither alternateId nor displayName")
+		}
+		var kb [128]byte
+		dk := jsonscan.AppendString(kb[:0], key)
+		if alias := aliases[string(dk)]; alias != "" {
+			system = alias
+		} else {
+			buf, systemRef = addSystemKey(buf, dk)
+		}
+	case actGroup:
+		g := ts.group
+		if !g.found {
+			return reject(it, events.ReasonNoTarget, "target", "%s has no UserGroup target", string(et))
+		}
+		name, ok := jsonscan.String(value, g.displayName)
+		if !ok || len(name) == 0 {
+			return fieldErr(it, value, g.displayName, g.path("displayName"), events.ReasonBadValue)
+		}
+		buf, entRef = jsonscan.Add(buf, name)
+	}
+
+	all := string(buf)
+	ev := &accountEvent{}
+	ev.acc = events.AccountData{
+		System:    system,
+		AccountID: accRef.Of(all),
+		Login:     loginRef.Of(all),
+	}
+	if s := systemRef.Of(all); s != "" {
+		ev.acc.System = s
+	}
+	switch r.act {
+	case actGroup:
+		ev.acc.Entitlement = entRef.Of(all)
+	case actAdmin:
+		ev.acc.Entitlement = entitlementAdmin
+		ev.acc.Privileged = true
+	}
+	ev.in = events.Input{ID: idRef.Of(all), Source: Source, Type: r.typ, Time: t, Account: &ev.acc}
+	it.Event = &ev.in
+	return it
+}
+
+// accountEvent and nhiEvent put an Input and its data in one allocation.
+type accountEvent struct {
+	in  events.Input
+	acc events.AccountData
+}
+
+type nhiEvent struct {
+	in  events.Input
+	nhi events.NHIData
+}
+
+// reject sets it.Err.
+func reject(it events.Item, code events.Reason, field, format string, args ...any) events.Item {
+	it.Err = events.Reject(code, field, format, args...)
+	return it
+}
+
+// fieldErr rejects a required string field that is absent, null or empty
+// (missing_field) or of another JSON type (code).
+func fieldErr(it events.Item, value []byte, s jsonscan.Span, field string, code events.Reason) events.Item {
+	if raw, ok := jsonscan.String(value, s); jsonscan.Null(value, s) || (ok && len(raw) == 0) {
+		return reject(it, events.ReasonMissingField, field, "required field is missing or empty")
+	}
+	return reject(it, code, field, "not a string")
+}
+
+// clip shortens a raw value quoted in an error detail.
+func clip(raw []byte) string {
+	const max = 64
+	if len(raw) > max {
+		return string(raw[:max]) + "..."
+	}
+	return string(raw)
+}
+
+// time returns published when it is a valid timestamp (for skipped records,
+// which still advance the clock), else the zero time.
+func (f fields) time(value []byte) time.Time {
+	raw, ok := jsonscan.String(value, f.published)
+	if !ok {
+		return time.Time{}
+	}
+	t, _ := jsonscan.ParseTime(raw)
+	return t
+}
+
+// target is one element of target[]: the positions of the members used.
+type target struct {
+	found                             bool
+	index                             int
+	typ, id, alternateID, displayName jsonscan.Span
+}
+
+// path names a member of this target in a rejection, e.g. "target[1].id".
+func (t target) path(name string) string {
+	return fmt.Sprintf("target[%d].%s", t.index, name)
+}
+
+// targets are the targets a mapping can use: the first of each kind.
+type targets struct {
+	user, app, group target
+	nhi              target // the first target of the type the NHI event names
+	firstWithID      target // the first target that has an id
+}
+
+// scanTargets walks target[] once.
+func scanTargets(value []byte, arr jsonscan.Span, act action) targets {
+	var ts targets
+	els, _ := jsonscan.Array(value, arr.Start)
+	for n := 0; ; n++ {
+		el, ok := els.Next()
+		if !ok {
+			return ts
+		}
+		if value[el.Start] != '{' {
+			continue
+		}
+		t := target{found: true, index: n}
+		m, _ := jsonscan.Object(value, el.Start)
+		for {
+			k, v, ok := m.Next()
+			if !ok {
+				break
+			}
+			switch {
+			case jsonscan.Equal(k, "type"):
+				t.typ = v
+			case jsonscan.Equal(k, "id"):
+				t.id = v
+			case jsonscan.Equal(k, "alternateId"):
+				t.alternateID = v
+			case jsonscan.Equal(k, "displayName"):
+				t.displayName = v
+			}
+		}
+		typ, _ := jsonscan.String(value, t.typ)
+		switch {
+		case !ts.user.found && jsonscan.Equal(typ, "User"):
+			ts.user = t
+		case !ts.app.found && jsonscan.Equal(typ, "AppInstance"):
+			ts.app = t
+		case !ts.group.found && jsonscan.Equal(typ, "UserGroup"):
+			ts.group = t
+		}
+		id, _ := jsonscan.String(value, t.id)
+		if len(id) == 0 {
+			continue
+		}
+		if !ts.firstWithID.found {
+			ts.firstWithID = t
+		}
+		if !ts.nhi.found && nhiType(typ, act) {
+			ts.nhi = t
+		}
+	}
+}
+
+// nhiType reports whether a target type is the kind of NHI the event is
+// about (see the package documentation).
+func nhiType(typ []byte, act action) bool {
+	switch act {
+	case actToken:
+		return jsonscan.EqualFold(typ, "Token") || jsonscan.EqualFold(typ, "ApiToken") ||
+			jsonscan.EqualFold(typ, "APIToken")
+	case actClient:
+		return jsonscan.EqualFold(typ, "AppInstance") || jsonscan.EqualFold(typ, "OAuth2Client") ||
+			jsonscan.EqualFold(typ, "OAuthClient")
+	}
+	return false
+}
+
+// addSystemKey appends the system key of an app name to buf.
+func addSystemKey(buf, name []byte) ([]byte, jsonscan.Ref) {
+	off := len(buf)
+	buf = appendSystemKey(buf, name)
+	return buf, jsonscan.Added(buf, off)
+}
+
+// appendSystemKey appends the normalized system key of name (decoded UTF-8;
+// invalid bytes count as non-alphanumerics).
+func appendSystemKey(dst, name []byte) []byte {
+	inRun := false
+	for i := 0; i < len(name); {
+		c := name[i]
+		if c < utf8.RuneSelf {
+			i++
+			switch {
+			case c >= 'a' && c <= 'z', c >= '0' && c <= '9':
+				dst = append(dst, c)
+				inRun = false
+			case c >= 'A' && c <= 'Z':
+				dst = append(dst, c+'a'-'A')
+				inRun = false
+			default:
+				if !inRun {
+					dst = append(dst, '-')
+					inRun = true
+				}
+			}
+			continue
+		}
+		r, size := utf8.DecodeRune(name[i:])
+		i += size
+		if r != utf8.RuneError && (unicode.IsLetter(r) || unicode.IsDigit(r)) {
+			dst = utf8.AppendRune(dst, unicode.ToLower(r))
+			inRun = false
+		} else if !inRun {
+			dst = append(dst, '-')
+			inRun = true
+		}
+	}
+	return dst
+}
+
+// SystemKey returns the jmlwatch system key Decode derives from an Okta app
+// name when the aliases have no entry for it: lower-cased, every run of
+// characters that are neither letters nor digits replaced by one '-'
+// ("Salesforce.com" → "salesforce-com").
+func SystemKey(appName string) string {
+	return string(appendSystemKey(make([]byte, 0, len(appName)), []byte(appName)))
+}

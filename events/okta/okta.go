@@ -1,0 +1,219 @@
+package okta
+
+import (
+	"github.com/jmlwatch/jmlwatch/events"
+	"github.com/jmlwatch/jmlwatch/events/internal/jsonscan"
+)
+
+// Source is the CloudEvents source of every event Decode produces.
+const Source = "okta"
+
+// systemOkta is the system of Okta's own accounts, groups and admin roles.
+const systemOkta = "okta"
+
+// entitlementAdmin is the entitlement an Okta admin-role grant or revoke
+// carries.
+const entitlementAdmin = "okta-admin"
+
+// hookEventType is the eventType of an event-hook delivery envelope.
+const hookEventType = "com.okta.event_hook"
+
+// Decode normalizes value, one Okta System Log payload, into one events.Item
+// per LogEvent: Index -1 for a lone LogEvent, the 0-based position in the
+// array or in the event hook's data.events otherwise; Offset and Raw locate
+// the LogEvent's bytes in value (Raw aliases value). Exactly one of Event,
+// Skip and Err is set in each item; see the package documentation for the
+// rules.
+//
+// aliases maps an app's Okta name (AppInstance alternateId, else
+// displayName) to a jmlwatch system key; it may be nil. Decode does not
+// modify or retain it. Decode is safe for concurrent use and never panics.
+func Decode(value []byte, aliases map[string]string) []events.Item {
+	start := jsonscan.WS(value, 0)
+	if start < len(value) && value[start] == '{' {
+		// The common case, one LogEvent: validate and locate its members in
+		// one pass, so that noise costs a single read of the record.
+		f, end := scanEvent(value, start, true)
+		if end < 0 || jsonscan.WS(value, end) != len(value) {
+			return badJSON(value)
+		}
+		if f.isHook(value) {
+			return decodeHook(value, start, end, f, aliases)
+		}
+		it := normalize(value, start, end, f, aliases)
+		it.Index = -1
+		return []events.Item{it}
+	}
+	if !jsonscan.Valid(value) {
+		return badJSON(value)
+	}
+	if value[start] == '[' {
+		return decodeArray(value, start, aliases)
+	}
+	end := jsonscan.Skip(value, start)
+	return []events.Item{{Index: -1, Offset: start, Raw: value[start:end],
+		Err: events.Reject(events.ReasonBadValue, "", "not a json object")}}
+}
+
+// badJSON is the single item of a value that is not JSON.
+func badJSON(value []byte) []events.Item {
+	return []events.Item{{Index: -1, Raw: value,
+		Err: events.Reject(events.ReasonBadJSON, "", "not a valid json value")}}
+}
+
+// decodeArray decodes a JSON array of LogEvents.
+func decodeArray(value []byte, start int, aliases map[string]string) []events.Item {
+	els, _ := jsonscan.Array(value, start)
+	items := make([]events.Item, 0, countElements(value, start))
+	for n := 0; ; n++ {
+		el, ok := els.Next()
+		if !ok {
+			break
+		}
+		items = append(items, element(value, el, n, aliases))
+	}
+	return items
+}
+
+// decodeHook decodes an event-hook envelope: the LogEvents in data.events.
+func decodeHook(value []byte, start, end int, f fields, aliases map[string]string) []events.Item {
+	whole := func(code events.Reason, field, detail string) []events.Item {
+		return []events.Item{{Index: -1, Offset: start, Raw: value[start:end],
+			Err: events.Reject(code, field, "%s", detail)}}
+	}
+	if jsonscan.Kind(value, f.data) != '{' {
+		if !f.data.Present() || jsonscan.Kind(value, f.data) == 'n' {
+			return whole(events.ReasonMissingField, "data.events", "event hook without data.events")
+		}
+		return whole(events.ReasonBadValue, "data", "event hook data is not an object")
+	}
+	var evs jsonscan.Span
+	m, _ := jsonscan.Object(value, f.data.Start)
+	for {
+		k, v, ok := m.Next()
+		if !ok {
+			break
+		}
+		if jsonscan.Equal(k, "events") {
+			evs = v
+		}
+	}
+	switch jsonscan.Kind(value, evs) {
+	case '[':
+	case 0, 'n':
+		return whole(events.ReasonMissingField, "data.events", "event hook without data.events")
+	default:
+		return whole(events.ReasonBadValue, "data.events", "data.events is not an array")
+	}
+	els, _ := jsonscan.Array(value, evs.Start)
+	items := make([]events.Item, 0, countElements(value, evs.Start))
+	for n := 0; ; n++ {
+		el, ok := els.Next()
+		if !ok {
+			break
+		}
+		items = append(items, element(value, el, n, aliases))
+	}
+	return items
+}
+
+// element decodes the n-th element of an array or envelope.
+func element(value []byte, el jsonscan.Span, n int, aliases map[string]string) events.Item {
+	if value[el.Start] != '{' {
+		return events.Item{Index: n, Offset: el.Start, Raw: value[el.Start:el.End],
+			Err: events.Reject(events.ReasonBadValue, "", "element is not a json object")}
+	}
+	f, _ := scanEvent(value, el.Start, false)
+	if f.isHook(value) {
+		return events.Item{Index: n, Offset: el.Start, Raw: value[el.Start:el.End],
+			Err: events.Reject(events.ReasonBadValue, "eventType", "nested event hook envelope")}
+	}
+	it := normalize(value, el.Start, el.End, f, aliases)
+	it.Index = n
+	return it
+}
+
+// countElements counts the elements of the array at start, so the items
+// slice is allocated once.
+func countElements(value []byte, start int) int {
+	els, _ := jsonscan.Array(value, start)
+	n := 0
+	for {
+		if _, ok := els.Next(); !ok {
+			return n
+		}
+		n++
+	}
+}
+
+// fields holds the positions of the top-level LogEvent members Decode uses.
+type fields struct {
+	eventType, outcome, published, uuid, target, data jsonscan.Span
+}
+
+// scanEvent records where the members of the object at start are; only
+// their positions are kept, nothing is decoded. With validate, it also checks
+// the grammar of the whole object (the buffer has not been validated yet).
+// It returns the index just past the object, or -1 if validate found an
+// error.
+func scanEvent(value []byte, start int, validate bool) (fields, int) {
+	var f fields
+	var m jsonscan.Members
+	if validate {
+		m, _ = jsonscan.ObjectValid(value, start)
+	} else {
+		m, _ = jsonscan.Object(value, start)
+	}
+	for {
+		k, v, ok := m.Next()
+		if !ok {
+			return f, m.End()
+		}
+		switch string(k) {
+		case "eventType":
+			f.eventType = v
+		case "outcome":
+			f.outcome = v
+		case "published":
+			f.published = v
+		case "uuid":
+			f.uuid = v
+		case "target":
+			f.target = v
+		case "data":
+			f.data = v
+		default:
+			if !jsonscan.Plain(k) {
+				f.setEscaped(k, v)
+			}
+		}
+	}
+}
+
+// setEscaped is scanEvent's slow path for a key written with escapes.
+func (f *fields) setEscaped(k []byte, v jsonscan.Span) {
+	switch {
+	case jsonscan.Equal(k, "eventType"):
+		f.eventType = v
+	case jsonscan.Equal(k, "outcome"):
+		f.outcome = v
+	case jsonscan.Equal(k, "published"):
+		f.published = v
+	case jsonscan.Equal(k, "uuid"):
+		f.uuid = v
+	case jsonscan.Equal(k, "target"):
+		f.target = v
+	case jsonscan.Equal(k, "data"):
+		f.data = v
+	}
+}
+
+// isHook reports whether the object is an event-hook envelope rather than
+// a LogEvent: its eventType is com.okta.event_hook, or it has no uuid and a
+// data object (LogEvents have no data member).
+func (f fields) isHook(value []byte) bool {
+	if raw, ok := jsonscan.String(value, f.eventType); ok && jsonscan.Equal(raw, hookEventType) {
+		return true
+	}
+	return !f.uuid.Present() && jsonscan.Kind(value, f.data) == '{'
+}
