@@ -140,7 +140,7 @@ func DecodeBinary(headers []Header, value []byte) []Item {
 	a := ceAttrs{binary: true}
 	for _, h := range headers {
 		if v := a.headerAttr(h.Key); v != nil {
-			*v = attrValue{val: validUTF8(h.Value), state: attrString}
+			*v = attrValue{raw: validUTF8(h.Value), state: attrString}
 		}
 	}
 	p := jsonParser{b: value}
@@ -156,11 +156,11 @@ func DecodeBinary(headers []Header, value []byte) []Item {
 	return []Item{item}
 }
 
-// validUTF8 returns b as a string with every byte of invalid UTF-8 replaced
-// by U+FFFD, as a JSON string would be decoded.
-func validUTF8(b []byte) string {
+// validUTF8 returns b with every byte of invalid UTF-8 replaced by U+FFFD,
+// as a JSON string would be decoded; b itself when it is valid.
+func validUTF8(b []byte) []byte {
 	if utf8.Valid(b) {
-		return string(b)
+		return b
 	}
 	out := make([]byte, 0, len(b)+8)
 	for len(b) > 0 {
@@ -172,7 +172,7 @@ func validUTF8(b []byte) string {
 		}
 		b = b[size:]
 	}
-	return string(out)
+	return out
 }
 
 // DecodeKafka decodes a Kafka record by the CloudEvents Kafka protocol
@@ -241,7 +241,7 @@ const (
 
 // attrValue is one context attribute as read.
 type attrValue struct {
-	val   string
+	raw   []byte // the decoded value; aliases the record when it can
 	state attrState
 	kind  string // the JSON type, when attrWrongType
 }
@@ -306,11 +306,11 @@ func (a *ceAttrs) readObject(p *jsonParser) bool {
 		}
 		switch p.peek() {
 		case '"':
-			s, ok := p.readString()
+			s, ok := p.readBytes()
 			if !ok {
 				return false
 			}
-			*v = attrValue{val: s, state: attrString}
+			*v = attrValue{raw: s, state: attrString}
 		case 'n':
 			if !p.literal("null") {
 				return false
@@ -362,13 +362,13 @@ func (a *ceAttrs) field(name string) string {
 }
 
 // required checks a required string attribute.
-func (a *ceAttrs) required(v *attrValue, name string) *RejectError {
+func (a *ceAttrs) required(v attrValue, name string) *RejectError {
 	switch {
 	case v.state == attrAbsent:
 		return Reject(ReasonMissingField, a.field(name), "required attribute is missing")
 	case v.state == attrWrongType:
 		return Reject(ReasonBadValue, a.field(name), "must be a string, got %s", v.kind)
-	case v.val == "":
+	case len(v.raw) == 0:
 		return Reject(ReasonMissingField, a.field(name), "required attribute is empty")
 	}
 	return nil
@@ -376,48 +376,49 @@ func (a *ceAttrs) required(v *attrValue, name string) *RejectError {
 
 // input validates the attributes and data and builds the Input.
 func (a *ceAttrs) input() (*Input, *RejectError) {
-	if err := a.required(&a.specVersion, "specversion"); err != nil {
+	if err := a.required(a.specVersion, "specversion"); err != nil {
 		return nil, err
 	}
-	if a.specVersion.val != SpecVersion {
-		return nil, Reject(ReasonBadValue, a.field("specversion"), "unsupported specversion %q (want %q)", a.specVersion.val, SpecVersion)
+	if string(a.specVersion.raw) != SpecVersion {
+		return nil, Reject(ReasonBadValue, a.field("specversion"), "unsupported specversion %q (want %q)", a.specVersion.raw, SpecVersion)
 	}
-	for _, r := range [...]struct {
-		v    *attrValue
-		name string
-	}{{&a.id, "id"}, {&a.source, "source"}, {&a.typ, "type"}} {
-		if err := a.required(r.v, r.name); err != nil {
-			return nil, err
-		}
-	}
-	cat, ok := CategoryOf(a.typ.val)
-	if !ok {
-		return nil, Reject(ReasonUnknownType, a.field("type"), "unknown event type %q", a.typ.val)
-	}
-	if err := a.required(&a.time, "time"); err != nil {
+	if err := a.required(a.id, "id"); err != nil {
 		return nil, err
 	}
-	t, ok := parseRFC3339(a.time.val)
-	if !ok {
-		return nil, Reject(ReasonBadTimestamp, a.field("time"), "%q is not an rfc 3339 date-time", a.time.val)
+	if err := a.required(a.source, "source"); err != nil {
+		return nil, err
 	}
-	switch ct := &a.dataContentType; ct.state {
+	if err := a.required(a.typ, "type"); err != nil {
+		return nil, err
+	}
+	typ, cat := internType(a.typ.raw)
+	if typ == "" {
+		return nil, Reject(ReasonUnknownType, a.field("type"), "unknown event type %q", a.typ.raw)
+	}
+	if err := a.required(a.time, "time"); err != nil {
+		return nil, err
+	}
+	t, ok := parseRFC3339(a.time.raw)
+	if !ok {
+		return nil, Reject(ReasonBadTimestamp, a.field("time"), "%q is not an rfc 3339 date-time", a.time.raw)
+	}
+	switch ct := a.dataContentType; ct.state {
 	case attrWrongType:
 		return nil, Reject(ReasonBadValue, a.field("datacontenttype"), "must be a string, got %s", ct.kind)
 	case attrString:
-		if ct.val != "" && !isJSONMediaType(ct.val) {
-			return nil, Reject(ReasonBadValue, a.field("datacontenttype"), "data content type %q is not json", ct.val)
+		if len(ct.raw) > 0 && string(ct.raw) != ContentTypeJSON && !isJSONMediaType(string(ct.raw)) {
+			return nil, Reject(ReasonBadValue, a.field("datacontenttype"), "data content type %q is not json", ct.raw)
 		}
 	}
 	data := a.data
-	switch b64 := &a.dataBase64; b64.state {
+	switch b64 := a.dataBase64; b64.state {
 	case attrWrongType:
 		return nil, Reject(ReasonBadValue, "data_base64", "must be a string, got %s", b64.kind)
 	case attrString:
 		if data != nil {
 			return nil, Reject(ReasonBadValue, "data_base64", "an event has data or data_base64, not both")
 		}
-		dec, err := base64.StdEncoding.DecodeString(b64.val)
+		dec, err := base64.StdEncoding.DecodeString(string(b64.raw))
 		if err != nil {
 			return nil, Reject(ReasonBadValue, "data_base64", "not base64: %v", err)
 		}
@@ -429,9 +430,51 @@ func (a *ceAttrs) input() (*Input, *RejectError) {
 	if data == nil {
 		return nil, Reject(ReasonMissingField, "data", "an event needs data")
 	}
-	in := &Input{ID: a.id.val, Source: a.source.val, Type: a.typ.val, Time: t}
-	if err := decodeData(in, cat, data); err != nil {
-		return nil, err
+	return decodeEvent(a.id.raw, a.source.raw, typ, cat, t, data)
+}
+
+// internType returns the canonical input type constant equal to b, and its
+// category; "" when b is not a canonical input type. It does not allocate.
+func internType(b []byte) (string, Category) {
+	var typ string
+	switch string(b) {
+	case TypeHRSnapshot:
+		typ = TypeHRSnapshot
+	case TypeHRJoiner:
+		typ = TypeHRJoiner
+	case TypeHRMover:
+		typ = TypeHRMover
+	case TypeHRLeaver:
+		typ = TypeHRLeaver
+	case TypeHRRescinded:
+		typ = TypeHRRescinded
+	case TypeAccountCreated:
+		typ = TypeAccountCreated
+	case TypeAccountEnabled:
+		typ = TypeAccountEnabled
+	case TypeAccountDisabled:
+		typ = TypeAccountDisabled
+	case TypeAccountDeleted:
+		typ = TypeAccountDeleted
+	case TypeAccountSnapshot:
+		typ = TypeAccountSnapshot
+	case TypeAccessGranted:
+		typ = TypeAccessGranted
+	case TypeAccessRevoked:
+		typ = TypeAccessRevoked
+	case TypeSessionsRevoked:
+		typ = TypeSessionsRevoked
+	case TypeNHIRegistered:
+		typ = TypeNHIRegistered
+	case TypeNHIReassigned:
+		typ = TypeNHIReassigned
+	case TypeNHIRevoked:
+		typ = TypeNHIRevoked
+	case TypeTicketResolved:
+		typ = TypeTicketResolved
+	default:
+		return "", 0
 	}
-	return in, nil
+	cat, _ := CategoryOf(typ)
+	return typ, cat
 }

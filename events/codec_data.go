@@ -1,5 +1,53 @@
 package events
 
+import (
+	"strings"
+	"time"
+)
+
+// stringArena defers the []byte-to-string conversions of one event so that
+// they share a single allocation: add records where a string goes, flush
+// builds one string holding them all and assigns substrings. Entries are
+// flushed in the order added, so for a key that repeats, the last value
+// wins, as in encoding/json.
+type stringArena struct {
+	n    int
+	size int
+	dsts [24]*string
+	srcs [24][]byte
+}
+
+// add records that *dst is to become src. src must stay unchanged until
+// flush.
+func (a *stringArena) add(dst *string, src []byte) {
+	if a.n == len(a.dsts) {
+		a.flush()
+	}
+	a.dsts[a.n], a.srcs[a.n] = dst, src
+	a.n++
+	a.size += len(src)
+}
+
+// flush assigns every pending string.
+func (a *stringArena) flush() {
+	if a.n == 0 {
+		return
+	}
+	var sb strings.Builder
+	sb.Grow(a.size)
+	for _, src := range a.srcs[:a.n] {
+		sb.Write(src)
+	}
+	s := sb.String()
+	off := 0
+	for i, src := range a.srcs[:a.n] {
+		*a.dsts[i] = s[off : off+len(src)]
+		off += len(src)
+		a.srcs[i] = nil
+	}
+	a.n, a.size = 0, 0
+}
+
 // dataReader reads the members of an event's data object into the typed
 // data structs. Data it reads has already been validated as JSON, so the
 // parser cannot fail on syntax; what it checks is the shape: a known field
@@ -7,37 +55,88 @@ package events
 // unknown fields are skipped, for forward compatibility. JSON null is the
 // same as an absent field.
 type dataReader struct {
-	p   jsonParser
-	rej *RejectError
+	p     jsonParser
+	rej   *RejectError
+	arena stringArena
 }
 
-// decodeData fills in's data struct for category cat from the JSON value
-// data (an object, else bad_value data).
-func decodeData(in *Input, cat Category, data []byte) *RejectError {
+// The Input and its data struct are allocated together, one allocation per
+// event.
+type (
+	hrEvent struct {
+		in  Input
+		hr  HRData
+		eff EffectiveTime
+	}
+	accountEvent struct {
+		in     Input
+		acc    AccountData
+		active bool
+	}
+	nhiEvent struct {
+		in  Input
+		nhi NHIData
+	}
+	ticketEvent struct {
+		in     Input
+		ticket TicketData
+	}
+)
+
+// decodeEvent builds the Input of a validated event: id and source (as
+// read), type, category, time, and the JSON value data (an object, else
+// bad_value data).
+func decodeEvent(id, source []byte, typ string, cat Category, t time.Time, data []byte) (*Input, *RejectError) {
 	r := dataReader{p: jsonParser{b: data}}
 	r.p.ws()
 	if r.p.peek() != '{' {
-		return Reject(ReasonBadValue, "data", "must be a json object, got %s", r.p.kindName())
+		return nil, Reject(ReasonBadValue, "data", "must be a json object, got %s", r.p.kindName())
 	}
+	var in *Input
 	switch cat {
 	case CategoryHR:
-		in.HR = r.hr(in.Type)
+		ev := &hrEvent{}
+		in = &ev.in
+		in.HR = &ev.hr
+		r.start(in, id, source)
+		r.hr(ev, typ)
 	case CategoryAccount:
-		in.Account = r.account(in.Type)
+		ev := &accountEvent{}
+		in = &ev.in
+		in.Account = &ev.acc
+		r.start(in, id, source)
+		r.account(ev, typ)
 	case CategoryNHI:
-		in.NHI = r.nhi(in.Type)
-	case CategoryTicket:
-		in.Ticket = r.ticket()
+		ev := &nhiEvent{}
+		in = &ev.in
+		in.NHI = &ev.nhi
+		r.start(in, id, source)
+		r.nhi(&ev.nhi, typ)
+	default:
+		ev := &ticketEvent{}
+		in = &ev.in
+		in.Ticket = &ev.ticket
+		r.start(in, id, source)
+		r.ticket(&ev.ticket)
 	}
+	r.arena.flush()
 	if r.rej == nil && r.p.err != nil {
 		// Unreachable for validated input; never let a parser bug pass
 		// a half-read event.
 		r.rej = Reject(ReasonBadJSON, "data", "%s", r.p.err.Error())
 	}
 	if r.rej != nil {
-		in.HR, in.Account, in.NHI, in.Ticket = nil, nil, nil, nil
+		return nil, r.rej
 	}
-	return r.rej
+	in.Type, in.Time = typ, t
+	return in, nil
+}
+
+// start queues the envelope strings and enters the data object.
+func (r *dataReader) start(in *Input, id, source []byte) {
+	r.arena.add(&in.ID, id)
+	r.arena.add(&in.Source, source)
+	r.p.enter()
 }
 
 // fail keeps the first problem found.
@@ -62,19 +161,24 @@ func (r *dataReader) skip() {
 	r.p.skipValue()
 }
 
-// str reads a string field; "" for null.
-func (r *dataReader) str(field string) string {
+// raw reads a string field's bytes; nil for null.
+func (r *dataReader) raw(field string) []byte {
 	switch r.p.peek() {
 	case '"':
-		s, _ := r.p.readString()
-		return s
+		b, _ := r.p.readBytes()
+		return b
 	case 'n':
 		r.p.literal("null")
-		return ""
+		return nil
 	}
 	r.fail(ReasonBadValue, field, "must be a string, got %s", r.p.kindName())
 	r.skip()
-	return ""
+	return nil
+}
+
+// str reads a string field into *dst (at the next flush); "" for null.
+func (r *dataReader) str(dst *string, field string) {
+	r.arena.add(dst, r.raw(field))
 }
 
 // boolean reads a boolean field; present is false for null.
@@ -95,33 +199,43 @@ func (r *dataReader) boolean(field string) (v, present bool) {
 	return false, false
 }
 
-// strList reads a list of strings; nil for null or an empty list.
-func (r *dataReader) strList(field string) []string {
+// strList reads a list of strings into *dst; nil for null or an empty list.
+func (r *dataReader) strList(dst *[]string, field string) {
+	*dst = nil
 	switch r.p.peek() {
 	case '[':
 	case 'n':
 		r.p.literal("null")
-		return nil
+		return
 	default:
 		r.fail(ReasonBadValue, field, "must be a list of strings, got %s", r.p.kindName())
 		r.skip()
-		return nil
+		return
 	}
-	var list []string
+	var buf [8][]byte
+	raws := buf[:0]
 	r.p.enter()
 	for first := true; ; first = false {
 		more, ok := r.p.nextElement(first)
 		if !ok || !more {
-			return list
+			break
 		}
 		if r.p.peek() != '"' {
 			r.fail(ReasonBadValue, field, "must be a list of strings, has a %s", r.p.kindName())
 			r.skip()
 			continue
 		}
-		s, _ := r.p.readString()
-		list = append(list, s)
+		b, _ := r.p.readBytes()
+		raws = append(raws, b)
 	}
+	if len(raws) == 0 {
+		return
+	}
+	list := make([]string, len(raws))
+	for i, b := range raws {
+		r.arena.add(&list[i], b)
+	}
+	*dst = list
 }
 
 // position reads a mover's from or to.
@@ -136,38 +250,40 @@ func (r *dataReader) position(field string) *Position {
 		r.skip()
 		return nil
 	}
-	var pos Position
+	pos := &Position{}
 	r.p.enter()
 	for first := true; ; first = false {
 		key, ok := r.next(first)
 		if !ok {
-			return &pos
+			return pos
 		}
 		switch string(key) {
 		case "department":
-			pos.Department = r.str(field + ".department")
+			r.str(&pos.Department, field+".department")
 		case "title":
-			pos.Title = r.str(field + ".title")
+			r.str(&pos.Title, field+".title")
 		default:
 			r.skip()
 		}
 	}
 }
 
-// effective parses an effective_at value; "" means absent.
-func (r *dataReader) effective(s string, required bool) *EffectiveTime {
-	if s == "" {
-		if required {
-			r.fail(ReasonMissingField, "data.effective_at", "required for this event type")
-		}
-		return nil
+// caseKind checks a required case kind (joiner, mover or leaver) and
+// returns it without allocating.
+func (r *dataReader) caseKind(b []byte) Kind {
+	switch string(b) {
+	case string(KindJoiner):
+		return KindJoiner
+	case string(KindMover):
+		return KindMover
+	case string(KindLeaver):
+		return KindLeaver
+	case "":
+		r.fail(ReasonMissingField, "data.kind", "required field is missing or empty")
+	default:
+		r.fail(ReasonBadValue, "data.kind", "%q is not one of joiner, mover, leaver", b)
 	}
-	e, err := ParseEffectiveTime(s)
-	if err != nil {
-		r.fail(ReasonBadTimestamp, "data.effective_at", "%q is not an rfc 3339 date-time or a yyyy-mm-dd date", s)
-		return nil
-	}
-	return &e
+	return ""
 }
 
 // requireStr reports a required string field that is absent or empty.
@@ -187,14 +303,13 @@ func (r *dataReader) oneOf(v, field string, allowed ...string) {
 			return
 		}
 	}
-	r.fail(ReasonBadValue, field, "%q is not one of %v", v, allowed)
+	r.fail(ReasonBadValue, field, "%q is not one of %s", v, strings.Join(allowed, ", "))
 }
 
-func (r *dataReader) hr(typ string) *HRData {
-	d := &HRData{}
-	var effective string
+func (r *dataReader) hr(ev *hrEvent, typ string) {
+	d := &ev.hr
+	var effective, kind []byte
 	rescinded := typ == TypeHRRescinded
-	r.p.enter()
 	for first := true; ; first = false {
 		key, ok := r.next(first)
 		if !ok {
@@ -203,52 +318,61 @@ func (r *dataReader) hr(typ string) *HRData {
 		k := string(key)
 		switch {
 		case k == "worker_id":
-			d.WorkerID = r.str("data.worker_id")
+			r.str(&d.WorkerID, "data.worker_id")
 		case rescinded:
 			if k == "kind" {
-				d.Kind = Kind(r.str("data.kind"))
+				kind = r.raw("data.kind")
 			} else {
 				r.skip() // a rescind carries only worker_id and kind
 			}
 		case k == "email":
-			d.Email = r.str("data.email")
+			r.str(&d.Email, "data.email")
 		case k == "worker_type":
-			d.WorkerType = r.str("data.worker_type")
+			r.str(&d.WorkerType, "data.worker_type")
 		case k == "effective_at":
-			effective = r.str("data.effective_at")
+			effective = r.raw("data.effective_at")
 		case k == "department":
-			d.Department = r.str("data.department")
+			r.str(&d.Department, "data.department")
 		case k == "title":
-			d.Title = r.str("data.title")
+			r.str(&d.Title, "data.title")
 		case k == "manager_id":
-			d.ManagerID = r.str("data.manager_id")
+			r.str(&d.ManagerID, "data.manager_id")
 		case k == "from" && typ == TypeHRMover:
 			d.From = r.position("data.from")
 		case k == "to" && typ == TypeHRMover:
 			d.To = r.position("data.to")
 		case k == "reason" && typ == TypeHRLeaver:
-			d.Reason = r.str("data.reason")
+			r.str(&d.Reason, "data.reason")
 		default:
 			r.skip()
 		}
 	}
+	r.arena.flush()
 	r.requireStr(d.WorkerID, "data.worker_id")
 	if rescinded {
-		r.requireStr(string(d.Kind), "data.kind")
-		r.oneOf(string(d.Kind), "data.kind", string(KindJoiner), string(KindMover), string(KindLeaver))
-		return d
+		d.Kind = r.caseKind(kind)
+		return
 	}
-	d.EffectiveAt = r.effective(effective, typ != TypeHRSnapshot)
+	switch {
+	case len(effective) > 0:
+		e, ok := parseEffective(effective)
+		if !ok {
+			r.fail(ReasonBadTimestamp, "data.effective_at", "%q is not an rfc 3339 date-time or a yyyy-mm-dd date", effective)
+			break
+		}
+		ev.eff = e
+		d.EffectiveAt = &ev.eff
+	case typ != TypeHRSnapshot:
+		r.fail(ReasonMissingField, "data.effective_at", "required for this event type")
+	}
 	r.oneOf(d.WorkerType, "data.worker_type", "employee", "contractor")
 	r.oneOf(d.Reason, "data.reason", "voluntary", "involuntary")
-	return d
 }
 
-func (r *dataReader) account(typ string) *AccountData {
-	d := &AccountData{}
+func (r *dataReader) account(ev *accountEvent, typ string) {
+	d := &ev.acc
 	access := typ == TypeAccessGranted || typ == TypeAccessRevoked
 	snapshot := typ == TypeAccountSnapshot
-	r.p.enter()
 	for first := true; ; first = false {
 		key, ok := r.next(first)
 		if !ok {
@@ -256,31 +380,32 @@ func (r *dataReader) account(typ string) *AccountData {
 		}
 		switch k := string(key); {
 		case k == "system":
-			d.System = r.str("data.system")
+			r.str(&d.System, "data.system")
 		case k == "account_id":
-			d.AccountID = r.str("data.account_id")
+			r.str(&d.AccountID, "data.account_id")
 		case k == "worker_id":
-			d.WorkerID = r.str("data.worker_id")
+			r.str(&d.WorkerID, "data.worker_id")
 		case k == "login":
-			d.Login = r.str("data.login")
+			r.str(&d.Login, "data.login")
 		case k == "email":
-			d.Email = r.str("data.email")
+			r.str(&d.Email, "data.email")
 		case k == "privileged":
 			d.Privileged, _ = r.boolean("data.privileged")
 		case k == "entitlement" && access:
-			d.Entitlement = r.str("data.entitlement")
+			r.str(&d.Entitlement, "data.entitlement")
 		case k == "active" && snapshot:
+			d.Active = nil
 			if v, ok := r.boolean("data.active"); ok {
-				d.Active = &v
-			} else {
-				d.Active = nil
+				ev.active = v
+				d.Active = &ev.active
 			}
 		case k == "entitlements" && snapshot:
-			d.Entitlements = r.strList("data.entitlements")
+			r.strList(&d.Entitlements, "data.entitlements")
 		default:
 			r.skip()
 		}
 	}
+	r.arena.flush()
 	r.requireStr(d.System, "data.system")
 	r.requireStr(d.AccountID, "data.account_id")
 	if access {
@@ -289,14 +414,11 @@ func (r *dataReader) account(typ string) *AccountData {
 	if snapshot && d.Active == nil {
 		r.fail(ReasonMissingField, "data.active", "required for an account snapshot")
 	}
-	return d
 }
 
-func (r *dataReader) nhi(typ string) *NHIData {
-	d := &NHIData{}
+func (r *dataReader) nhi(d *NHIData, typ string) {
 	registered := typ == TypeNHIRegistered
 	reassigned := typ == TypeNHIReassigned
-	r.p.enter()
 	for first := true; ; first = false {
 		key, ok := r.next(first)
 		if !ok {
@@ -304,19 +426,20 @@ func (r *dataReader) nhi(typ string) *NHIData {
 		}
 		switch k := string(key); {
 		case k == "nhi_id":
-			d.NHIID = r.str("data.nhi_id")
+			r.str(&d.NHIID, "data.nhi_id")
 		case k == "system":
-			d.System = r.str("data.system")
+			r.str(&d.System, "data.system")
 		case k == "owner_worker_id" && registered:
-			d.OwnerWorkerID = r.str("data.owner_worker_id")
+			r.str(&d.OwnerWorkerID, "data.owner_worker_id")
 		case k == "privileged" && registered:
 			d.Privileged, _ = r.boolean("data.privileged")
 		case k == "new_owner_worker_id" && reassigned:
-			d.NewOwnerWorkerID = r.str("data.new_owner_worker_id")
+			r.str(&d.NewOwnerWorkerID, "data.new_owner_worker_id")
 		default:
 			r.skip()
 		}
 	}
+	r.arena.flush()
 	r.requireStr(d.NHIID, "data.nhi_id")
 	r.requireStr(d.System, "data.system")
 	if registered {
@@ -325,12 +448,10 @@ func (r *dataReader) nhi(typ string) *NHIData {
 	if reassigned {
 		r.requireStr(d.NewOwnerWorkerID, "data.new_owner_worker_id")
 	}
-	return d
 }
 
-func (r *dataReader) ticket() *TicketData {
-	d := &TicketData{}
-	r.p.enter()
+func (r *dataReader) ticket(d *TicketData) {
+	var kind []byte
 	for first := true; ; first = false {
 		key, ok := r.next(first)
 		if !ok {
@@ -338,27 +459,26 @@ func (r *dataReader) ticket() *TicketData {
 		}
 		switch string(key) {
 		case "ticket_id":
-			d.TicketID = r.str("data.ticket_id")
+			r.str(&d.TicketID, "data.ticket_id")
 		case "worker_id":
-			d.WorkerID = r.str("data.worker_id")
+			r.str(&d.WorkerID, "data.worker_id")
 		case "email":
-			d.Email = r.str("data.email")
+			r.str(&d.Email, "data.email")
 		case "kind":
-			d.Kind = Kind(r.str("data.kind"))
+			kind = r.raw("data.kind")
 		case "systems":
-			d.Systems = r.strList("data.systems")
+			r.strList(&d.Systems, "data.systems")
 		case "resolution":
-			d.Resolution = r.str("data.resolution")
+			r.str(&d.Resolution, "data.resolution")
 		default:
 			r.skip()
 		}
 	}
+	r.arena.flush()
 	if d.WorkerID == "" && d.Email == "" {
 		r.fail(ReasonMissingField, "data.worker_id", "a ticket needs worker_id or email")
 	}
-	r.requireStr(string(d.Kind), "data.kind")
-	r.oneOf(string(d.Kind), "data.kind", string(KindJoiner), string(KindMover), string(KindLeaver))
+	d.Kind = r.caseKind(kind)
 	r.requireStr(d.Resolution, "data.resolution")
 	r.oneOf(d.Resolution, "data.resolution", ResolutionCompleted, ResolutionIncomplete, ResolutionCancelled)
-	return d
 }

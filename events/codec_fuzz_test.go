@@ -136,7 +136,7 @@ func FuzzDecodeBinary(f *testing.F) {
 			t.Fatalf("invalid json value %q: got %+v, want bad_json", value, it)
 		}
 		if it.Event != nil {
-			if extraKey == "" && (it.Event.ID != validUTF8([]byte(id)) || it.Event.Source != validUTF8([]byte(source)) || it.Event.Type != typ) {
+			if extraKey == "" && (it.Event.ID != string(validUTF8([]byte(id))) || it.Event.Source != string(validUTF8([]byte(source))) || it.Event.Type != typ) {
 				t.Fatalf("attributes of %+v are not the headers %q %q %q", it.Event, id, source, typ)
 			}
 			checkRoundTrip(t, it.Event)

@@ -319,21 +319,28 @@ func isHex(c byte) bool {
 	return isDigit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')
 }
 
-// readString consumes the string at the current position and returns its
+// readBytes consumes the string at the current position and returns its
 // value, decoded as encoding/json decodes it (invalid UTF-8 becomes
-// U+FFFD), so that every identifier jmlwatch keeps is valid UTF-8 and
-// survives encoding unchanged.
-func (p *jsonParser) readString() (string, bool) {
+// U+FFFD, so that every identifier jmlwatch keeps is valid UTF-8 and
+// survives encoding unchanged). The result aliases the buffer when the
+// string needs no decoding, the common case.
+func (p *jsonParser) readBytes() ([]byte, bool) {
 	start := p.i + 1
 	end, special, ok := p.scanString()
 	if !ok {
-		return "", false
+		return nil, false
 	}
 	s := p.b[start:end]
 	if !special || (bytes.IndexByte(s, '\\') < 0 && utf8.Valid(s)) {
-		return string(s), true
+		return s, true
 	}
-	return string(unescape(s)), true
+	return unescape(s), true
+}
+
+// readString is readBytes as a string.
+func (p *jsonParser) readString() (string, bool) {
+	b, ok := p.readBytes()
+	return string(b), ok
 }
 
 // readKey consumes a member key and the ':' after it and returns the key's

@@ -12,7 +12,7 @@ import (
 // nothing else: no comma before the fraction, no missing seconds, no
 // leap second (Go's time package cannot represent one), no space for 'T'.
 // It does not allocate.
-func parseRFC3339(s string) (time.Time, bool) {
+func parseRFC3339[T string | []byte](s T) (time.Time, bool) {
 	if len(s) < len("2006-01-02T15:04:05Z") {
 		return time.Time{}, false
 	}
@@ -72,7 +72,7 @@ func parseRFC3339(s string) (time.Time, bool) {
 }
 
 // parseDate parses a full-date YYYY-MM-DD.
-func parseDate(s string) (year int, month time.Month, day int, ok bool) {
+func parseDate[T string | []byte](s T) (year int, month time.Month, day int, ok bool) {
 	if len(s) != len("2006-01-02") || s[4] != '-' || s[7] != '-' {
 		return 0, 0, 0, false
 	}
@@ -86,7 +86,7 @@ func parseDate(s string) (year int, month time.Month, day int, ok bool) {
 }
 
 // num parses a fixed-width run of decimal digits.
-func num(s string) (int, bool) {
+func num[T string | []byte](s T) (int, bool) {
 	n := 0
 	for i := 0; i < len(s); i++ {
 		c := s[i]
@@ -114,13 +114,20 @@ func daysIn(m time.Month, year int) int {
 // ParseEffectiveTime parses an HR effective_at: an RFC 3339 date-time
 // (returned in UTC) or a full-date YYYY-MM-DD, kept as a date (DateOnly).
 func ParseEffectiveTime(s string) (EffectiveTime, error) {
-	if y, m, d, ok := parseDate(s); ok {
-		return EffectiveTime{DateOnly: true, Year: y, Month: m, Day: d}, nil
-	}
-	if t, ok := parseRFC3339(s); ok {
-		return EffectiveTime{Instant: t}, nil
+	if e, ok := parseEffective(s); ok {
+		return e, nil
 	}
 	return EffectiveTime{}, fmt.Errorf("parsing effective time %q: not an rfc 3339 date-time or a yyyy-mm-dd date", s)
+}
+
+func parseEffective[T string | []byte](s T) (EffectiveTime, bool) {
+	if y, m, d, ok := parseDate(s); ok {
+		return EffectiveTime{DateOnly: true, Year: y, Month: m, Day: d}, true
+	}
+	if t, ok := parseRFC3339(s); ok {
+		return EffectiveTime{Instant: t}, true
+	}
+	return EffectiveTime{}, false
 }
 
 // String returns e as it appears in an event: YYYY-MM-DD for a date, else
