@@ -1,0 +1,21 @@
+// Package input reads jmlwatch input files (replay, validate, report):
+// it parses --input [FORMAT:]PATH, splits a file into records, and decodes
+// them with the format's decoder, reporting every element at the line where
+// it starts.
+//
+// A file holds JSON Lines (one JSON value a line) or one JSON document,
+// for every format. The mode is decided by the first non-blank line: when
+// it is a complete JSON value, or is not valid JSON at all (a corrupt first
+// line of a JSON Lines file), the file is JSON Lines, and every non-blank
+// line is one record, whatever it holds (a bad line is returned so that the
+// decoder rejects it as bad_json at its line). When the first line is the
+// unfinished start of a JSON value ("[" or "{" of a pretty-printed
+// document), the rest of the file is read as one document and returned as
+// one record starting at that line; a document is held in memory whole.
+// A UTF-8 byte order mark, CRLF line ends and blank lines are accepted
+// everywhere; lines may be any length.
+//
+// The package knows only the canonical CloudEvents decoder; the vendor
+// decoders (events/okta, events/entra) are passed in by the caller as
+// DecodeFuncs, so that this package does not depend on them.
+package input
