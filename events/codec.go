@@ -40,7 +40,28 @@ const (
 // of a malformed batch applies. A value, or an array element, that is valid
 // JSON but not an object is rejected as bad_json too, since it is not in the
 // event format. Every other problem rejects only its own element, with the
-// codes and field paths described in the package documentation.
+// first of these checks that fails (Field in parentheses):
+//
+//   - specversion absent, null or "" (specversion): missing_field; not the
+//     string "1.0": bad_value. Then id, source and type the same way
+//     (missing_field; a non-string is bad_value).
+//   - type not a canonical input type (type): unknown_type.
+//   - time (time): missing_field; not a string: bad_value; not an RFC 3339
+//     date-time: bad_timestamp.
+//   - datacontenttype, when set, not application/json or a +json type
+//     (datacontenttype): bad_value.
+//   - data absent or null (data): missing_field; not an object: bad_value.
+//     data_base64 is accepted instead of data when it holds a JSON object.
+//   - the type's data fields (data.worker_id, data.effective_at, ...):
+//     required and empty is missing_field, wrong JSON type or a value
+//     outside its enumeration is bad_value, a bad effective_at is
+//     bad_timestamp (it may be a YYYY-MM-DD date, kept as a date).
+//
+// Attribute and data keys are matched case-sensitively (CloudEvents names
+// are lower case); unknown attributes and data fields are ignored, as are
+// known fields another event type uses; when a key repeats the last one
+// wins. Strings are decoded as encoding/json decodes them, so invalid UTF-8
+// becomes U+FFFD. Times are returned in UTC.
 //
 // DecodeStructured never panics and never returns an Item without exactly
 // one of Event and Err set. It is safe for concurrent use.
