@@ -52,8 +52,9 @@
 // is "AccountEnabled" holds the change. Its oldValue and newValue are
 // JSON-encoded strings, in practice "[true]" / "[false]"; "true", "True",
 // "[\"true\"]" and JSON booleans are read the same way. A record with no such
-// entry, or whose new value equals its old value, is skipped
-// (events.SkipNoEnabled); a new value that is not a boolean is bad_value.
+// entry, with no new value ("[]" or null), or whose new value equals its old
+// value, is skipped (events.SkipNoEnabled); a new value that is not a
+// boolean is bad_value.
 //
 // Group and role names: Entra logs the group or role as its own target
 // (type "Group" / "Role") but usually leaves that target's displayName null

@@ -433,14 +433,19 @@ func appendPropText(dst, value []byte, mods jsonscan.Span, name string, remove b
 
 // accountEnabled reads the AccountEnabled modified property: the new value,
 // and whether it differs from the old one. bad reports a new value that is
-// not a boolean. An absent property is no change.
+// not a boolean. An absent property, or one without a new value, is no
+// change.
 func accountEnabled(value []byte, mods jsonscan.Span) (enabled, changed, bad bool) {
 	oldV, newV, found := modifiedProperty(value, mods, "AccountEnabled")
 	if !found {
 		return false, false, false
 	}
 	var nb, ob [64]byte
-	n, nok := parseBool(propText(nb[:0], value, newV))
+	text := propText(nb[:0], value, newV)
+	if len(text) == 0 {
+		return false, false, false // no new value ("[]" or null): nothing set
+	}
+	n, nok := parseBool(text)
 	if !nok {
 		return false, false, true
 	}

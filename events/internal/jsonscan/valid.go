@@ -6,8 +6,8 @@ import (
 )
 
 // MaxDepth bounds the nesting of arrays and objects Valid accepts, so that a
-// hostile record (megabytes of '[') cannot exhaust the stack. It is the
-// limit encoding/json uses.
+// hostile record (megabytes of '[') cannot exhaust memory. It is the limit
+// encoding/json uses.
 const MaxDepth = 10000
 
 // Valid reports whether data is exactly one JSON value, optionally surrounded
@@ -39,112 +39,200 @@ func WS(data []byte, i int) int {
 	return i
 }
 
-// validValue validates the value starting at data[i] (not whitespace) and
-// returns the index just past it, or -1.
+// SWAR constants: the byte-parallel tests below look at 8 bytes at a time.
+const (
+	lsb       = 0x0101010101010101
+	msb       = 0x8080808080808080
+	quotes    = lsb * '"'
+	backslash = lsb * '\\'
+	controls  = lsb * 0x20
+)
+
+// validValue validates the value starting at data[i] (not whitespace),
+// nested depth containers deep, and returns the index just past it, or -1.
+//
+// It is one loop with an explicit stack rather than a recursive descent: the
+// records it reads are mostly short strings and small objects, where call
+// overhead would cost as much as the scanning itself.
 func validValue(data []byte, i, depth int) int {
-	if i >= len(data) {
+	// stack holds one bit per open container: 1 for an object, 0 for an
+	// array. The first 128 levels live in inline; deeper records (rare, and
+	// bounded by MaxDepth) get a heap slice.
+	var inline [2]uint64
+	stack := inline[:]
+	base := depth // containers open around this value
+	n := len(data)
+
+value: // a value starts at i (whitespace skipped)
+	if i >= n {
 		return -1
 	}
 	switch c := data[i]; c {
 	case '"':
-		return validString(data, i+1)
+		i++
+		goto str
 	case '{':
-		return validObject(data, i+1, depth+1)
-	case '[':
-		return validArray(data, i+1, depth+1)
-	case 't':
-		return literal(data, i, "true")
-	case 'f':
-		return literal(data, i, "false")
-	case 'n':
-		return literal(data, i, "null")
-	default:
-		if c == '-' || (c >= '0' && c <= '9') {
-			return validNumber(data, i)
-		}
-		return -1
-	}
-}
-
-func literal(data []byte, i int, lit string) int {
-	if len(data)-i < len(lit) || string(data[i:i+len(lit)]) != lit {
-		return -1
-	}
-	return i + len(lit)
-}
-
-// validObject validates an object whose '{' ends at i.
-func validObject(data []byte, i, depth int) int {
-	if depth > MaxDepth {
-		return -1
-	}
-	i = WS(data, i)
-	if i < len(data) && data[i] == '}' {
-		return i + 1
-	}
-	for {
-		if i >= len(data) || data[i] != '"' {
+		if depth >= MaxDepth {
 			return -1
 		}
-		i = validString(data, i+1)
-		if i < 0 {
-			return -1
+		if (depth-base)>>6 >= len(stack) {
+			stack = append(stack, 0)
 		}
-		i = WS(data, i)
-		if i >= len(data) || data[i] != ':' {
-			return -1
-		}
+		stack[(depth-base)>>6] |= 1 << ((depth - base) & 63)
+		depth++
 		i = WS(data, i+1)
-		i = validValue(data, i, depth)
+		if i < n && data[i] == '}' {
+			i++
+			depth--
+			goto after
+		}
+		goto key
+	case '[':
+		if depth >= MaxDepth {
+			return -1
+		}
+		if (depth-base)>>6 >= len(stack) {
+			stack = append(stack, 0)
+		}
+		stack[(depth-base)>>6] &^= 1 << ((depth - base) & 63)
+		depth++
+		i = WS(data, i+1)
+		if i < n && data[i] == ']' {
+			i++
+			depth--
+			goto after
+		}
+		goto value
+	case 't':
+		if n-i < 4 || string(data[i:i+4]) != "true" {
+			return -1
+		}
+		i += 4
+		goto after
+	case 'f':
+		if n-i < 5 || string(data[i:i+5]) != "false" {
+			return -1
+		}
+		i += 5
+		goto after
+	case 'n':
+		if n-i < 4 || string(data[i:i+4]) != "null" {
+			return -1
+		}
+		i += 4
+		goto after
+	default:
+		i = validNumber(data, i)
 		if i < 0 {
 			return -1
 		}
-		i = WS(data, i)
-		if i >= len(data) {
-			return -1
-		}
-		switch data[i] {
-		case ',':
-			i = WS(data, i+1)
-		case '}':
-			return i + 1
-		default:
-			return -1
-		}
+		goto after
 	}
-}
 
-// validArray validates an array whose '[' ends at i.
-func validArray(data []byte, i, depth int) int {
-	if depth > MaxDepth {
+key: // a member key starts at i (whitespace skipped)
+	if i >= n || data[i] != '"' {
+		return -1
+	}
+	i = validString(data, i+1)
+	if i < 0 {
 		return -1
 	}
 	i = WS(data, i)
-	if i < len(data) && data[i] == ']' {
-		return i + 1
+	if i >= n || data[i] != ':' {
+		return -1
 	}
+	i = WS(data, i+1)
+	goto value
+
+str: // inside a string value, after its opening quote
 	for {
-		i = validValue(data, i, depth)
-		if i < 0 {
+		for i+8 <= n {
+			x := binary.LittleEndian.Uint64(data[i:])
+			q := x ^ quotes
+			b := x ^ backslash
+			m := ((q - lsb) &^ q) | ((b - lsb) &^ b) | ((x - controls) &^ x)
+			if m &= msb; m != 0 {
+				i += bits.TrailingZeros64(m) >> 3
+				goto special
+			}
+			i += 8
+		}
+		for i < n && data[i] != '"' && data[i] != '\\' && data[i] >= 0x20 {
+			i++
+		}
+		if i >= n {
 			return -1
 		}
-		i = WS(data, i)
-		if i >= len(data) {
-			return -1
-		}
+	special:
 		switch data[i] {
-		case ',':
-			i = WS(data, i+1)
-		case ']':
-			return i + 1
+		case '"':
+			i++
+			goto after
+		case '\\':
+			i = escape(data, i)
+			if i < 0 {
+				return -1
+			}
 		default:
+			return -1 // a control character
+		}
+	}
+
+after: // a value ended at i
+	if depth == base {
+		return i
+	}
+	if i < n && data[i] > ' ' {
+		// no whitespace: the common case of compact JSON
+	} else {
+		i = WS(data, i)
+		if i >= n {
 			return -1
 		}
 	}
+	switch data[i] {
+	case ',':
+		i = WS(data, i+1)
+		if stack[(depth-1-base)>>6]&(1<<((depth-1-base)&63)) != 0 {
+			goto key
+		}
+		goto value
+	case '}':
+		if stack[(depth-1-base)>>6]&(1<<((depth-1-base)&63)) == 0 {
+			return -1
+		}
+	case ']':
+		if stack[(depth-1-base)>>6]&(1<<((depth-1-base)&63)) != 0 {
+			return -1
+		}
+	default:
+		return -1
+	}
+	i++
+	depth--
+	goto after
+}
+
+// escape validates the escape sequence at data[i] ('\\') and returns the
+// index just past it, or -1.
+func escape(data []byte, i int) int {
+	if i+1 >= len(data) {
+		return -1
+	}
+	switch data[i+1] {
+	case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+		return i + 2
+	case 'u':
+		if len(data)-i < 6 || !isHex(data[i+2]) || !isHex(data[i+3]) || !isHex(data[i+4]) || !isHex(data[i+5]) {
+			return -1
+		}
+		return i + 6
+	}
+	return -1
 }
 
 // validNumber validates -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
-// starting at i.
+// starting at i and returns the index just past it, or -1.
 func validNumber(data []byte, i int) int {
 	if data[i] == '-' {
 		i++
@@ -188,15 +276,6 @@ func digits(data []byte, i int) int {
 	return i
 }
 
-// SWAR constants: the byte-parallel tests below look at 8 bytes at a time.
-const (
-	lsb       = 0x0101010101010101
-	msb       = 0x8080808080808080
-	quotes    = lsb * '"'
-	backslash = lsb * '\\'
-	controls  = lsb * 0x20
-)
-
 // special returns the index of the first byte at or after i that is '"',
 // '\\' or a control character (< 0x20), or len(data).
 func special(data []byte, i int) int {
@@ -235,18 +314,8 @@ func validString(data []byte, i int) int {
 		case '"':
 			return i + 1
 		case '\\':
-			if i+1 >= len(data) {
-				return -1
-			}
-			switch data[i+1] {
-			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
-				i += 2
-			case 'u':
-				if len(data)-i < 6 || !isHex(data[i+2]) || !isHex(data[i+3]) || !isHex(data[i+4]) || !isHex(data[i+5]) {
-					return -1
-				}
-				i += 6
-			default:
+			i = escape(data, i)
+			if i < 0 {
 				return -1
 			}
 		default: // a control character
