@@ -43,7 +43,7 @@ func TestAppSystem(t *testing.T) {
 	}{
 		{"Salesforce.com", "Salesforce", "salesforce"},
 		{"salesforce.com", "Salesforce", "salesforce-com"}, // alias keys are exact
-		{"", "Slack Enterprise", "slack"},                   // displayName when alternateId is empty
+		{"", "Slack Enterprise", "slack"},                  // displayName when alternateId is empty
 		{"Slack Enterprise", "Slack", "slack"},
 		{"Workday", "Slack Enterprise", "workday"}, // alternateId wins
 	}
