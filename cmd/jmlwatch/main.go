@@ -52,6 +52,7 @@ Exit status: 0 success, 1 runtime failure, 2 bad usage, config or policy.`,
 	}
 	root.AddCommand(
 		newBrokerCmd(),
+		newGenCmd(),
 	)
 	return root
 }
