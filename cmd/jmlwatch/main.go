@@ -51,6 +51,7 @@ Exit status: 0 success, 1 runtime failure, 2 bad usage, config or policy.`,
 		SilenceUsage:  true, // a runtime failure is not a usage problem
 	}
 	root.AddCommand(
+		newValidateCmd(),
 		newBrokerCmd(),
 		newGenCmd(),
 	)
@@ -60,7 +61,11 @@ Exit status: 0 success, 1 runtime failure, 2 bad usage, config or policy.`,
 // run executes the command line args and returns the process exit status.
 // Errors are printed to stderr as "jmlwatch: <error>".
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	root := newRootCmd()
+	return execute(ctx, newRootCmd(), args, stdout, stderr)
+}
+
+// execute runs root with args and maps the outcome to an exit status.
+func execute(ctx context.Context, root *cobra.Command, args []string, stdout, stderr io.Writer) int {
 	root.SetArgs(args)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
