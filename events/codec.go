@@ -32,8 +32,10 @@ const (
 // DecodeStructured decodes value as the CloudEvents JSON event format: one
 // event object (one Item, Index -1) or a JSON array of them, the JSON batch
 // format (one Item per element, Index 0, 1, ...). Each Item's Offset is the
-// byte offset of its object's first byte within value and Raw is the
-// object's bytes (aliasing value); an empty array gives no items.
+// byte offset of its object's first byte within value; Raw is the whole
+// value for a lone object (the record, as a dead letter keeps it) and the
+// element's bytes for an array element, aliasing value either way. An
+// empty array gives no items.
 //
 // If value is not valid JSON the result is a single bad_json Item (Index
 // -1, Raw = value) whose detail gives the byte offset of the error: nothing
@@ -74,13 +76,12 @@ func DecodeStructured(value []byte) []Item {
 		var a ceAttrs
 		ok := a.readObject(&p)
 		if ok {
-			end := p.i
 			p.ws()
 			if p.i != len(value) {
 				ok = p.failByte("after top-level value")
 			}
 			if ok {
-				item := Item{Index: -1, Offset: start, Raw: value[start:end]}
+				item := Item{Index: -1, Offset: start, Raw: value}
 				item.Event, item.Err = a.input()
 				return []Item{item}
 			}
@@ -92,7 +93,7 @@ func DecodeStructured(value []byte) []Item {
 	if err := validJSON(value); err != nil {
 		return []Item{badJSON(value, start, err)}
 	}
-	return []Item{{Index: -1, Offset: start, Raw: value[start:],
+	return []Item{{Index: -1, Offset: start, Raw: value,
 		Err: Reject(ReasonBadJSON, "", "a cloudevent must be a json object, got %s", p.kindName())}}
 }
 

@@ -72,7 +72,13 @@ func FuzzDecodeStructured(f *testing.F) {
 			if it.Skip != nil {
 				t.Fatalf("a canonical decoder never skips: %+v", it)
 			}
-			if it.Offset < 0 || it.Offset+len(it.Raw) > len(value) || !bytes.Equal(value[it.Offset:it.Offset+len(it.Raw)], it.Raw) {
+			if it.Offset < 0 || it.Offset > len(value) {
+				t.Fatalf("item %d: offset %d outside the value", i, it.Offset)
+			}
+			if it.Index == -1 && !bytes.Equal(it.Raw, value) {
+				t.Fatalf("lone item: raw %q is not the record", it.Raw)
+			}
+			if it.Index >= 0 && (it.Offset+len(it.Raw) > len(value) || !bytes.Equal(value[it.Offset:it.Offset+len(it.Raw)], it.Raw)) {
 				t.Fatalf("item %d: offset %d, raw %q: not value[offset:offset+len(raw)]", i, it.Offset, it.Raw)
 			}
 			if want := -1; isArray {

@@ -10,8 +10,9 @@ import (
 // full-time, with 'T' and 'Z' in either case, an optional fraction of any
 // length and a 'Z' or ±hh:mm offset) and returns it in UTC. It accepts
 // nothing else: no comma before the fraction, no missing seconds, no
-// leap second (Go's time package cannot represent one), no space for 'T'.
-// It does not allocate.
+// leap second (Go's time package cannot represent one), no space for 'T',
+// and no instant whose UTC year falls outside 0000-9999 (RFC 3339 could
+// not write it back). It does not allocate.
 func parseRFC3339[T string | []byte](s T) (time.Time, bool) {
 	if len(s) < len("2006-01-02T15:04:05Z") {
 		return time.Time{}, false
@@ -67,6 +68,11 @@ func parseRFC3339[T string | []byte](s T) (time.Time, bool) {
 	t := time.Date(year, time.Month(month), day, hour, minute, sec, nsec, time.UTC)
 	if offset != 0 {
 		t = t.Add(-time.Duration(offset) * time.Second)
+		if y := t.Year(); y < 0 || y > 9999 {
+			// 0000-01-01T00:00:00+01:00 is a year before the first
+			// RFC 3339 can write: it could never be written back.
+			return time.Time{}, false
+		}
 	}
 	return t, true
 }
