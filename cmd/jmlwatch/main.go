@@ -54,6 +54,7 @@ Exit status: 0 success, 1 runtime failure, 2 bad usage, config or policy.`,
 		newValidateCmd(),
 		newBrokerCmd(),
 		newGenCmd(),
+		newDemoCmd(),
 	)
 	return root
 }
