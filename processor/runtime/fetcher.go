@@ -1,0 +1,105 @@
+package runtime
+
+import (
+	"context"
+	"sync/atomic"
+	"time"
+
+	"github.com/segmentio/kafka-go"
+	"go.uber.org/zap"
+)
+
+// fetcher reads one partition from a start offset into ch.
+type fetcher struct {
+	r     *Runtime
+	topic string
+	part  int
+	start int64
+	ch    chan kafka.Message
+	wake  chan<- struct{}
+	// hwm is the partition's high watermark as last seen (-1: unknown).
+	hwm atomic.Int64
+}
+
+func (r *Runtime) newFetcher(topic string, part int, start int64, wake chan<- struct{}) *fetcher {
+	f := &fetcher{r: r, topic: topic, part: part, start: start, ch: make(chan kafka.Message, 512), wake: wake}
+	f.hwm.Store(1<<62 - 1) // not caught up until the high watermark is known
+	return f
+}
+
+func (f *fetcher) run(ctx context.Context) {
+	log := f.r.log.With(zap.String("topic", f.topic), zap.Int("partition", f.part))
+	backoff := 100 * time.Millisecond
+	// Learn the high watermark first, so that an empty partition counts
+	// as caught up without waiting for a record.
+	for ctx.Err() == nil {
+		conn, err := f.r.kc.dialer.DialLeader(ctx, "tcp", f.r.cfg.Brokers[0], f.topic, f.part)
+		if err == nil {
+			var last int64
+			last, err = conn.ReadLastOffset()
+			conn.Close()
+			if err == nil {
+				f.hwm.Store(last)
+				f.signal()
+				break
+			}
+		}
+		f.r.setBrokerErr(err)
+		log.Warn("reading the high watermark failed; retrying", zap.Error(err))
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(backoff):
+		}
+		backoff = min(2*backoff, 5*time.Second)
+	}
+	f.r.setBrokerErr(nil)
+	rd := kafka.NewReader(kafka.ReaderConfig{
+		Brokers:   f.r.cfg.Brokers,
+		Topic:     f.topic,
+		Partition: f.part,
+		Dialer:    f.r.kc.dialer,
+		MinBytes:  1,
+		MaxBytes:  16 << 20,
+		MaxWait:   100 * time.Millisecond,
+		ErrorLogger: kafka.LoggerFunc(func(m string, a ...any) {
+			log.Sugar().Warnf(m, a...)
+		}),
+	})
+	defer rd.Close()
+	if err := rd.SetOffset(f.start); err != nil {
+		log.Error("setting the start offset failed", zap.Error(err))
+		return
+	}
+	for {
+		m, err := rd.FetchMessage(ctx)
+		if err != nil {
+			if ctx.Err() != nil {
+				return
+			}
+			log.Warn("fetch failed; retrying", zap.Error(err))
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(time.Second):
+			}
+			continue
+		}
+		if m.HighWaterMark > 0 {
+			f.hwm.Store(m.HighWaterMark)
+		}
+		select {
+		case f.ch <- m:
+			f.signal()
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
+func (f *fetcher) signal() {
+	select {
+	case f.wake <- struct{}{}:
+	default:
+	}
+}

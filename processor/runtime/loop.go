@@ -1,0 +1,496 @@
+package runtime
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/segmentio/kafka-go"
+	"go.uber.org/zap"
+
+	"github.com/jmlwatch/jmlwatch/events"
+	"github.com/jmlwatch/jmlwatch/events/entra"
+	"github.com/jmlwatch/jmlwatch/events/okta"
+	"github.com/jmlwatch/jmlwatch/processor/correlator"
+	"github.com/jmlwatch/jmlwatch/store"
+)
+
+// partition is one owned input partition in the apply loop.
+type partition struct {
+	topic string
+	id    int
+	in    Input
+	f     *fetcher
+	head  *record   // the next record to apply, decoded
+	next  int64     // the offset of the next record to apply
+	stand time.Time // the latest time read from it
+	// emptySince is when the loop first found it with nothing fetched
+	// (zero while it has a record).
+	emptySince time.Time
+	touched    bool // applied a record in the current micro-batch
+}
+
+// record is a fetched Kafka record and its decoded elements.
+type record struct {
+	msg   kafka.Message
+	items []events.Item
+	time  time.Time // merge time: the first element's time; zero if none
+}
+
+// caughtUp reports whether p has nothing left to read right now.
+func (p *partition) caughtUp() bool {
+	return p.head == nil && len(p.f.ch) == 0 && p.next >= p.f.hwm.Load()
+}
+
+// own runs the apply loop over every partition of gen until gctx (the
+// generation) or ctx (SIGTERM) ends. It commits the micro-batch in flight
+// before returning.
+func (r *Runtime) own(ctx, gctx context.Context, gen *kafka.Generation) error {
+	starts, err := r.startOffsets(gen)
+	if err != nil {
+		r.setRole(RoleStopped, err.Error())
+		return err
+	}
+	r.setRole(RoleOwner, "")
+	lctx, cancel := context.WithCancel(gctx)
+	defer cancel()
+	go func() {
+		select {
+		case <-ctx.Done():
+			cancel()
+		case <-lctx.Done():
+		}
+	}()
+	wake := make(chan struct{}, 1)
+	var parts []*partition
+	for _, in := range r.cfg.Inputs {
+		for _, pa := range sortedAssignments(gen.Assignments[in.Topic]) {
+			start := starts[tpKey(in.Topic, pa.ID)]
+			p := &partition{topic: in.Topic, id: pa.ID, in: in, next: start}
+			p.f = r.newFetcher(in.Topic, pa.ID, start, wake)
+			parts = append(parts, p)
+		}
+	}
+	fetchCtx, stopFetch := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	for _, p := range parts {
+		go func() { p.f.run(fetchCtx); done <- struct{}{} }()
+	}
+	defer func() {
+		stopFetch()
+		for range parts {
+			<-done
+		}
+	}()
+	r.log.Info("owner: consuming every input partition", zap.Int32("generation", gen.ID), zap.Int("partitions", len(parts)))
+	l := &loop{r: r, gen: gen, parts: parts, wake: wake, tx: r.corr.NewTx(nil)}
+	return l.run(lctx)
+}
+
+func sortedAssignments(pas []kafka.PartitionAssignment) []kafka.PartitionAssignment {
+	out := append([]kafka.PartitionAssignment(nil), pas...)
+	for i := range out {
+		for j := i + 1; j < len(out); j++ {
+			if out[j].ID < out[i].ID {
+				out[i], out[j] = out[j], out[i]
+			}
+		}
+	}
+	return out
+}
+
+func tpKey(topic string, p int) string { return topic + "/" + strconv.Itoa(p) }
+
+// startOffsets compares the local checkpoint with the offsets committed in
+// Kafka and returns where to start each assigned partition (a negative
+// value: the earliest offset).
+func (r *Runtime) startOffsets(gen *kafka.Generation) (map[string]int64, error) {
+	local, err := r.db.Offsets()
+	if err != nil {
+		return nil, fmt.Errorf("reading checkpoint: %w", err)
+	}
+	out := map[string]int64{}
+	for topic, pas := range gen.Assignments {
+		for _, pa := range pas {
+			lo, ok := local[store.TopicPartition{Topic: topic, Partition: pa.ID}]
+			committed := pa.Offset // negative: nothing committed
+			switch {
+			case ok:
+				if committed > lo.Next && !r.opts.Rebuild {
+					return nil, &OffsetError{Topic: topic, Partition: pa.ID, Local: lo.Next, Committed: committed, Dir: r.cfg.StateDir}
+				}
+				out[tpKey(topic, pa.ID)] = lo.Next
+			case committed >= 0 && !r.opts.Rebuild:
+				return nil, &OffsetError{Topic: topic, Partition: pa.ID, Local: -1, Committed: committed, Dir: r.cfg.StateDir}
+			default:
+				out[tpKey(topic, pa.ID)] = kafka.FirstOffset
+			}
+		}
+	}
+	return out, nil
+}
+
+// loop is the apply loop of one generation.
+type loop struct {
+	r     *Runtime
+	gen   *kafka.Generation
+	parts []*partition
+	wake  chan struct{}
+	tx    *correlator.Tx
+	b     *store.Batch
+	out   []events.Output
+	n     int       // records in the micro-batch
+	first time.Time // when the micro-batch got its first record
+}
+
+func (l *loop) run(ctx context.Context) error {
+	r := l.r
+	tick := time.NewTicker(r.opts.TickInterval)
+	defer tick.Stop()
+	l.begin()
+	defer func() {
+		if l.b != nil {
+			l.b.Close()
+		}
+	}()
+	for {
+		if ctx.Err() != nil {
+			return l.commit()
+		}
+		// Take what the fetchers have.
+		now := r.opts.Now()
+		for _, p := range l.parts {
+			if p.head != nil {
+				continue
+			}
+			select {
+			case f := <-p.f.ch:
+				p.head = l.decode(p, f)
+				p.emptySince = time.Time{}
+			default:
+				if p.emptySince.IsZero() {
+					p.emptySince = now
+				}
+			}
+		}
+		// Pick the smallest next record unless a partition that is not
+		// caught up may still deliver an earlier one (within max_idle).
+		var best *partition
+		blocked := false
+		var wait time.Duration = r.opts.TickInterval
+		for _, p := range l.parts {
+			if p.head == nil {
+				if !p.caughtUp() {
+					if left := r.cfg.MaxIdle - now.Sub(p.emptySince); left > 0 {
+						blocked = true
+						wait = min(wait, left)
+					}
+				}
+				continue
+			}
+			if best == nil || p.head.time.Before(best.head.time) {
+				best = p
+			}
+		}
+		if best != nil && !blocked {
+			if err := l.apply(best); err != nil {
+				return err
+			}
+			if l.n >= r.opts.BatchRecords || r.opts.Now().Sub(l.first) >= r.opts.BatchWait {
+				if err := l.commit(); err != nil {
+					return err
+				}
+			}
+			continue
+		}
+		// Nothing to apply now: commit what we have rather than hold it.
+		if l.n > 0 {
+			if err := l.commit(); err != nil {
+				return err
+			}
+		}
+		l.updateLag()
+		timer := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+		case <-l.wake:
+		case <-tick.C:
+			if err := l.advanceIdle(); err != nil {
+				timer.Stop()
+				return err
+			}
+		case <-timer.C:
+		}
+		timer.Stop()
+	}
+}
+
+// begin starts a micro-batch.
+func (l *loop) begin() {
+	l.b = l.r.db.NewBatch()
+	l.tx.Reset(l.b)
+	l.n = 0
+}
+
+// commit makes the micro-batch durable (state, outbox, offsets), then
+// commits the offsets to Kafka and wakes the publisher.
+func (l *loop) commit() error {
+	r := l.r
+	if err := l.tx.Flush(); err != nil {
+		return r.storeFailure(err)
+	}
+	offsets := map[string]map[int]int64{}
+	for _, p := range l.parts {
+		if !p.touched {
+			continue
+		}
+		if err := l.b.SetOffset(p.topic, p.id, p.next, l.gen.ID); err != nil {
+			return r.storeFailure(err)
+		}
+		if offsets[p.topic] == nil {
+			offsets[p.topic] = map[int]int64{}
+		}
+		offsets[p.topic][p.id] = p.next
+		p.touched = false
+	}
+	empty := l.b.Len() == 0
+	if !empty {
+		if err := l.b.Commit(true); err != nil {
+			return r.storeFailure(err)
+		}
+		r.metrics.batches.Inc()
+		r.pub.notify()
+	}
+	l.b.Close()
+	if len(offsets) > 0 {
+		r.hasState.Store(true)
+		// Best effort: the local checkpoint is authoritative; a failed
+		// commit (generation ended, broker down) is retried by the next one.
+		if err := l.gen.CommitOffsets(offsets); err != nil {
+			r.log.Warn("committing offsets to kafka failed; the local checkpoint holds them", zap.Error(err))
+		}
+	}
+	l.begin()
+	return nil
+}
+
+// storeFailure stops consumption after a store error with one clear line.
+func (r *Runtime) storeFailure(err error) error {
+	r.mu.Lock()
+	r.mu.storeErr = err
+	r.mu.Unlock()
+	r.updateReady()
+	r.log.Error("store write failed: consumption stopped, not ready; check the disk of state_dir and restart",
+		zap.String("state_dir", r.cfg.StateDir), zap.Error(err))
+	return fmt.Errorf("store failure: %w", err)
+}
+
+// decode decodes a fetched record for its input's format.
+func (l *loop) decode(p *partition, m kafka.Message) *record {
+	rec := &record{msg: m}
+	switch p.in.Format {
+	case FormatOkta:
+		rec.items = okta.Decode(m.Value, l.r.pol.Aliases)
+	case FormatEntra:
+		rec.items = entra.Decode(m.Value)
+	default:
+		hs := make([]events.Header, len(m.Headers))
+		for i, h := range m.Headers {
+			hs[i] = events.Header{Key: h.Key, Value: h.Value}
+		}
+		rec.items = events.DecodeKafka(hs, m.Value)
+	}
+	for _, it := range rec.items {
+		if t := itemTime(it); !t.IsZero() {
+			rec.time = t
+			break
+		}
+	}
+	return rec
+}
+
+func itemTime(it events.Item) time.Time {
+	switch {
+	case it.Event != nil:
+		return it.Event.Time
+	case it.Skip != nil:
+		return it.Skip.Time
+	}
+	return time.Time{}
+}
+
+// apply applies p's head record to the micro-batch.
+func (l *loop) apply(p *partition) error {
+	r := l.r
+	rec := p.head
+	p.head = nil
+	if l.n == 0 {
+		l.first = r.opts.Now()
+	}
+	l.n++
+	r.metrics.consumed.WithLabelValues(p.topic).Inc()
+	lateness := r.pol.AllowedLateness
+	now := r.opts.Now()
+	for _, it := range rec.items {
+		if it.Err == nil && it.Event != nil && r.cfg.Clock == ClockWall && it.Event.Time.After(now.Add(FutureLimit)) {
+			it.Err = events.Reject(events.ReasonFuture, "time", "%s is more than %s ahead of wall time %s",
+				it.Event.Time.UTC().Format(time.RFC3339Nano), FutureLimit, now.UTC().Format(time.RFC3339))
+			it.Event = nil
+		}
+		if it.Err != nil {
+			r.metrics.elements.WithLabelValues(p.topic, string(it.Err.Code), "rejected").Inc()
+			if err := l.deadLetter(p, rec.msg, it); err != nil {
+				return err
+			}
+			continue
+		}
+		t := itemTime(it)
+		var err error
+		if !t.IsZero() {
+			if r.cfg.Clock == ClockEvent {
+				l.out, err = l.tx.Advance(t.Add(-lateness), l.out)
+			} else {
+				p.stand = t
+				l.out, err = l.advanceWall(l.out)
+			}
+			if err != nil {
+				return r.storeFailure(err)
+			}
+		}
+		if it.Skip != nil {
+			r.metrics.elements.WithLabelValues(p.topic, it.Skip.Reason, "skipped").Inc()
+		} else {
+			var oc correlator.Outcome
+			l.out, oc, err = l.tx.Apply(it.Event, l.out)
+			if err != nil {
+				return r.storeFailure(err)
+			}
+			outcome := "applied"
+			switch oc {
+			case correlator.Held:
+				outcome = "held"
+			case correlator.Duplicate, correlator.Stale:
+				outcome = "skipped"
+			}
+			r.metrics.elements.WithLabelValues(p.topic, it.Event.Type, outcome).Inc()
+		}
+		if err := l.emit(); err != nil {
+			return err
+		}
+	}
+	p.next = rec.msg.Offset + 1
+	p.touched = true
+	return nil
+}
+
+// advanceWall moves the clock to the minimum standing time of the owned
+// partitions minus allowed_lateness (SPEC 6, run).
+func (l *loop) advanceWall(out []events.Output) ([]events.Output, error) {
+	now := l.r.opts.Now()
+	var target time.Time
+	for i, p := range l.parts {
+		s := p.stand
+		if p.caughtUp() {
+			s = now.Add(-p.in.MaxDelay)
+		}
+		if s.IsZero() {
+			return out, nil // a partition with backlog and nothing read yet
+		}
+		if i == 0 || s.Before(target) {
+			target = s
+		}
+	}
+	return l.tx.Advance(target.Add(-l.r.pol.AllowedLateness), out)
+}
+
+// advanceIdle is the ticker's clock advance with idle inputs.
+func (l *loop) advanceIdle() error {
+	if l.r.cfg.Clock != ClockWall {
+		return nil
+	}
+	var err error
+	if l.out, err = l.advanceWall(l.out); err != nil {
+		return l.r.storeFailure(err)
+	}
+	if len(l.out) == 0 {
+		l.updateClockLag()
+		return nil
+	}
+	if err := l.emit(); err != nil {
+		return err
+	}
+	return l.commit()
+}
+
+// emit writes the pending outputs to the micro-batch's outbox.
+func (l *loop) emit() error {
+	r := l.r
+	for _, o := range l.out {
+		m, err := outputMessage(o, r.cfg.Outputs)
+		if err != nil {
+			return fmt.Errorf("encoding output: %w", err)
+		}
+		if _, err := l.b.AppendOutbox(encodeMessage(m)); err != nil {
+			return r.storeFailure(err)
+		}
+		r.metrics.outputs.WithLabelValues(o.Type).Inc()
+	}
+	l.out = l.out[:0]
+	l.updateClockLag()
+	return nil
+}
+
+// deadLetter writes a rejected element to the outbox for the DLQ topic
+// (SPEC 8): the original key and headers, the record or the element as
+// value, and the jmlwatch_dlq_* headers.
+func (l *loop) deadLetter(p *partition, m kafka.Message, it events.Item) error {
+	dl := deadLetterMessage(l.r.cfg.Outputs.DLQTopic, m, it)
+	if _, err := l.b.AppendOutbox(encodeMessage(dl)); err != nil {
+		return l.r.storeFailure(err)
+	}
+	l.r.log.Debug("dead letter", zap.String("topic", p.topic), zap.Int("partition", p.id), zap.Int64("offset", m.Offset), zap.String("reason", it.Err.Error()))
+	return nil
+}
+
+// deadLetterMessage builds the DLQ record of a rejected element.
+func deadLetterMessage(dlqTopic string, m kafka.Message, it events.Item) *message {
+	value := m.Value
+	if it.Index >= 0 {
+		value = it.Raw
+	}
+	hs := make([]kafka.Header, 0, len(m.Headers)+5)
+	for _, h := range m.Headers {
+		hs = append(hs, kafka.Header{Key: h.Key, Value: append([]byte{}, h.Value...)})
+	}
+	hs = append(hs,
+		kafka.Header{Key: "jmlwatch_dlq_reason", Value: []byte(it.Err.Error())},
+		kafka.Header{Key: "jmlwatch_dlq_topic", Value: []byte(m.Topic)},
+		kafka.Header{Key: "jmlwatch_dlq_partition", Value: []byte(strconv.Itoa(m.Partition))},
+		kafka.Header{Key: "jmlwatch_dlq_offset", Value: []byte(strconv.FormatInt(m.Offset, 10))},
+	)
+	if it.Index >= 0 {
+		hs = append(hs, kafka.Header{Key: "jmlwatch_dlq_index", Value: []byte(strconv.Itoa(it.Index))})
+	}
+	var key []byte
+	if m.Key != nil {
+		key = append([]byte{}, m.Key...)
+	}
+	return &message{Topic: dlqTopic, Key: key, Headers: hs, Value: append([]byte{}, value...)}
+}
+
+func (l *loop) updateClockLag() {
+	if c, err := l.tx.Clock(); err == nil && !c.IsZero() {
+		l.r.metrics.clockLag.Set(l.r.opts.Now().Sub(c).Seconds())
+	}
+}
+
+func (l *loop) updateLag() {
+	for _, p := range l.parts {
+		lag := max(0, p.f.hwm.Load()-p.next)
+		l.r.metrics.consumeLag.WithLabelValues(p.topic, strconv.Itoa(p.id)).Set(float64(lag))
+	}
+}
+
+var errFetcherStopped = errors.New("runtime: fetcher stopped")
