@@ -3,6 +3,7 @@ package report
 import (
 	"errors"
 	"fmt"
+	"strconv"
 
 	"github.com/jmlwatch/jmlwatch/events"
 )
@@ -177,25 +178,30 @@ func (d *decoder) decode(b []byte) (*wireEvent, error) {
 	ok := d.s.object(func(key []byte) bool {
 		switch string(key) {
 		case "type":
-			v, ok := d.s.str()
-			if !ok {
-				return false
+			v, ok := d.stringValue("", "type", &ferr)
+			if !ok || v == nil {
+				return ok
 			}
 			ev.typ, ev.have = parseType(v), ev.have|hasType
 		case "time":
-			v, ok := d.s.str()
-			if !ok {
-				return false
+			v, ok := d.stringValue("", "time", &ferr)
+			if !ok || v == nil {
+				return ok
 			}
 			t, ok := parseTime(v)
 			if !ok {
-				ferr = &fieldError{"time", fmt.Sprintf("bad timestamp %q", v)}
+				setFieldErr(&ferr, "time", fmt.Sprintf("bad timestamp %q", v))
 				return true
 			}
 			ev.time, ev.have = t, ev.have|hasTime
 		case "data":
-			if d.s.peek() == 'n' {
+			switch d.s.peek() {
+			case 'n':
 				return d.s.literal("null")
+			case '{':
+			default:
+				setFieldErr(&ferr, "data", "not an object")
+				return d.s.skipValue()
 			}
 			ev.have |= hasData
 			return d.s.object(func(key []byte) bool { return d.dataField(key, &ferr) })
@@ -227,18 +233,11 @@ func (d *decoder) decode(b []byte) (*wireEvent, error) {
 func (d *decoder) dataField(key []byte, ferr *error) bool {
 	ev := &d.ev
 	s := &d.s
-	setErr := func(field, msg string) {
-		if *ferr == nil {
-			*ferr = &fieldError{"data." + field, msg}
-		}
-	}
+	setErr := func(field, msg string) { setFieldErr(ferr, "data."+field, msg) }
 	timeField := func(name string, dst *int64, bit uint32, have *uint32) bool {
-		v, ok := s.strOrNull()
-		if !ok {
-			return false
-		}
-		if v == nil {
-			return true
+		v, ok := d.stringValue("data.", name, ferr)
+		if !ok || v == nil {
+			return ok
 		}
 		t, ok := parseTime(v)
 		if !ok {
@@ -248,21 +247,18 @@ func (d *decoder) dataField(key []byte, ferr *error) bool {
 		*dst, *have = t, *have|bit
 		return true
 	}
-	strField := func(dst *[]byte, bit uint32, have *uint32) bool {
-		v, ok := s.strOrNull()
-		if !ok {
-			return false
-		}
-		if v != nil {
+	strField := func(name string, dst *[]byte, bit uint32, have *uint32) bool {
+		v, ok := d.stringValue("data.", name, ferr)
+		if ok && v != nil {
 			*dst, *have = v, *have|bit
 		}
-		return true
+		return ok
 	}
 	switch string(key) {
 	case "case_id":
-		return strField(&ev.caseID, hasCaseID, &ev.have)
+		return strField("case_id", &ev.caseID, hasCaseID, &ev.have)
 	case "kind":
-		return strField(&ev.kind, hasKind, &ev.have)
+		return strField("kind", &ev.kind, hasKind, &ev.have)
 	case "effective_at":
 		return timeField("effective_at", &ev.effective, hasEffective, &ev.have)
 	case "recorded_at":
@@ -272,24 +268,29 @@ func (d *decoder) dataField(key []byte, ferr *error) bool {
 	case "deadline":
 		return timeField("deadline", &ev.step.deadline, hasDeadline, &ev.step.have)
 	case "step_id":
-		return strField(&ev.step.stepID, hasStepID, &ev.step.have)
+		return strField("step_id", &ev.step.stepID, hasStepID, &ev.step.have)
 	case "system":
-		return strField(&ev.step.system, hasSystem, &ev.step.have)
+		return strField("system", &ev.step.system, hasSystem, &ev.step.have)
 	case "action":
-		return strField(&ev.step.action, hasAction, &ev.step.have)
+		return strField("action", &ev.step.action, hasAction, &ev.step.have)
 	case "tier":
-		return strField(&ev.step.tier, hasTier, &ev.step.have)
+		return strField("tier", &ev.step.tier, hasTier, &ev.step.have)
 	case "account_id":
-		return strField(&ev.account, hasAccount, &ev.have)
+		return strField("account_id", &ev.account, hasAccount, &ev.have)
 	case "within_sla":
-		if s.peek() == 'n' {
+		switch s.peek() {
+		case 'n':
 			return s.literal("null")
+		case 't', 'f':
+			v, ok := s.boolean()
+			if !ok {
+				return false
+			}
+			ev.within, ev.have = v, ev.have|hasWithin
+		default:
+			setErr("within_sla", "not a boolean")
+			return s.skipValue()
 		}
-		v, ok := s.boolean()
-		if !ok {
-			return false
-		}
-		ev.within, ev.have = v, ev.have|hasWithin
 	case "steps":
 		switch s.peek() {
 		case 'n':
@@ -297,18 +298,22 @@ func (d *decoder) dataField(key []byte, ferr *error) bool {
 		case '[':
 			ev.have |= hasSteps
 			return s.array(func() bool {
+				if s.peek() != '{' {
+					setErr("steps[]", "not an object")
+					return s.skipValue()
+				}
 				ev.steps = append(ev.steps, wireStep{})
 				st := &ev.steps[len(ev.steps)-1]
 				return s.object(func(key []byte) bool {
 					switch string(key) {
 					case "step_id":
-						return strField(&st.stepID, hasStepID, &st.have)
+						return strField("steps[].step_id", &st.stepID, hasStepID, &st.have)
 					case "system":
-						return strField(&st.system, hasSystem, &st.have)
+						return strField("steps[].system", &st.system, hasSystem, &st.have)
 					case "action":
-						return strField(&st.action, hasAction, &st.have)
+						return strField("steps[].action", &st.action, hasAction, &st.have)
 					case "tier":
-						return strField(&st.tier, hasTier, &st.have)
+						return strField("steps[].tier", &st.tier, hasTier, &st.have)
 					case "deadline":
 						return timeField("steps[].deadline", &st.deadline, hasDeadline, &st.have)
 					}
@@ -320,9 +325,18 @@ func (d *decoder) dataField(key []byte, ferr *error) bool {
 				setErr("steps", "want an array or a count")
 				return s.skipValue()
 			}
-			n, ok := s.integer()
-			if !ok {
+			start := s.i
+			if !s.number() {
 				return false
+			}
+			n, err := strconv.ParseInt(string(s.b[start:s.i]), 10, 64)
+			if err != nil {
+				if f, ferr := strconv.ParseFloat(string(s.b[start:s.i]), 64); ferr == nil && f == float64(int64(f)) {
+					n = int64(f)
+				} else {
+					setErr("steps", "not an integer")
+					return true
+				}
 			}
 			ev.stepCount, ev.have = n, ev.have|hasStepCount
 		}
@@ -330,4 +344,25 @@ func (d *decoder) dataField(key []byte, ferr *error) bool {
 		return s.skipValue()
 	}
 	return true
+}
+
+// setFieldErr records a field error unless one is already recorded.
+func setFieldErr(ferr *error, field, msg string) {
+	if *ferr == nil {
+		*ferr = &fieldError{Field: field, Msg: msg}
+	}
+}
+
+// stringValue reads a string member (named prefix+field in errors): its bytes, nil for null, and a field
+// error (the value skipped) for any other JSON type. ok is false only on a
+// syntax error.
+func (d *decoder) stringValue(prefix, field string, ferr *error) (v []byte, ok bool) {
+	switch d.s.peek() {
+	case '"':
+		return d.s.str()
+	case 'n':
+		return nil, d.s.literal("null")
+	}
+	setFieldErr(ferr, prefix+field, "not a string")
+	return nil, d.s.skipValue()
 }

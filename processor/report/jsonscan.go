@@ -2,7 +2,6 @@ package report
 
 import (
 	"fmt"
-	"strconv"
 	"unicode/utf16"
 	"unicode/utf8"
 )
@@ -235,9 +234,15 @@ func (s *scanner) digits() {
 // offset just past its closing quote and whether it holds escapes.
 func (s *scanner) scanString() (end int, escaped, ok bool) {
 	s.i++ // opening quote
-	for s.i < len(s.b) {
-		c := s.b[s.i]
-		switch {
+	for {
+		// Fast path: plain bytes.
+		for s.i < len(s.b) && plain[s.b[s.i]] {
+			s.i++
+		}
+		if s.i >= len(s.b) {
+			return 0, false, s.fail("unexpected end of input")
+		}
+		switch c := s.b[s.i]; {
 		case c == '"':
 			s.i++
 			return s.i, escaped, true
@@ -259,14 +264,20 @@ func (s *scanner) scanString() (end int, escaped, ok bool) {
 			default:
 				return 0, false, s.failByte("in string escape code")
 			}
-		case c < 0x20:
+		default: // a control character
 			return 0, false, s.failByte("in string literal")
-		default:
-			s.i++
 		}
 	}
-	return 0, false, s.fail("unexpected end of input")
 }
+
+// plain marks the bytes a string holds as they are: not a quote, a
+// backslash or a control character.
+var plain = func() (t [256]bool) {
+	for c := range t {
+		t[c] = c >= 0x20 && c != '"' && c != '\\'
+	}
+	return t
+}()
 
 func isHex(c byte) bool {
 	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')
@@ -290,14 +301,6 @@ func (s *scanner) str() ([]byte, bool) {
 	return unescape(raw), true
 }
 
-// strOrNull reads a string or null (null gives nil).
-func (s *scanner) strOrNull() ([]byte, bool) {
-	if s.peek() == 'n' {
-		return nil, s.literal("null")
-	}
-	return s.str()
-}
-
 // boolean reads true or false.
 func (s *scanner) boolean() (bool, bool) {
 	switch s.peek() {
@@ -307,23 +310,6 @@ func (s *scanner) boolean() (bool, bool) {
 		return false, s.literal("false")
 	}
 	return false, s.failByte("looking for a boolean")
-}
-
-// integer reads a number and returns it as an int64 if it is integral.
-func (s *scanner) integer() (int64, bool) {
-	start := s.i
-	if s.peek() != '-' && (s.peek() < '0' || s.peek() > '9') {
-		return 0, s.failByte("looking for a number")
-	}
-	if !s.number() {
-		return 0, false
-	}
-	f, err := strconv.ParseFloat(string(s.b[start:s.i]), 64)
-	if err != nil || f != float64(int64(f)) {
-		s.i = start
-		return 0, s.fail("not an integer")
-	}
-	return int64(f), true
 }
 
 // unescape decodes the escapes of a validated JSON string body, replacing
