@@ -24,7 +24,10 @@
 //   - Timestamps are RFC 3339 date-times (T and Z in either case, no leap
 //     second); effective_at may also be a date YYYY-MM-DD. Format
 //     assertions are on, and a pattern restates the rule so that other
-//     validators, which may not assert formats, agree.
+//     validators, which may not assert formats, agree. A Set asserts
+//     date-time with the decoder's own parser, which also refuses an
+//     instant whose UTC year is outside 0000-9999 (0000-01-01T00:30:00+01:00);
+//     a third-party validator reading the files accepts those two edges.
 //   - data_base64 (base64 of a JSON object) may stand in for data, and is
 //     checked like data (contentSchema; content assertions are on).
 //

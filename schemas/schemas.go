@@ -58,6 +58,7 @@ func Compile() (*Set, error) {
 	c.DefaultDraft(jsonschema.Draft2020)
 	c.AssertFormat()
 	c.AssertContent() // data_base64: base64 of a JSON object, checked like data
+	c.RegisterFormat(&jsonschema.Format{Name: "date-time", Validate: validateDateTime})
 	// Every resource is added up front; a reference to anything else is a
 	// bug in the schemas and must not reach the network.
 	c.UseLoader(noLoader{})
@@ -102,6 +103,21 @@ func Compile() (*Set, error) {
 		return nil, fmt.Errorf("schemas: compiling the output envelope: %w", err)
 	}
 	return s, nil
+}
+
+// validateDateTime asserts the date-time format exactly as the decoder
+// parses a timestamp. Beyond the standard format (and the pattern the
+// schemas add), it refuses an instant whose UTC year is outside 0000-9999,
+// such as 0000-01-01T00:30:00+01:00, which RFC 3339 cannot write back.
+func validateDateTime(v any) error {
+	s, ok := v.(string)
+	if !ok {
+		return nil
+	}
+	if e, err := events.ParseEffectiveTime(s); err != nil || e.DateOnly {
+		return fmt.Errorf("not an rfc 3339 date-time with a utc year in 0000-9999")
+	}
+	return nil
 }
 
 // schemaFiles lists every .json file in FS, sorted.
