@@ -106,6 +106,7 @@ type fileStats struct {
 	records, valid, skipped, rejected int
 }
 
+// total sums the counts of every file.
 func total(stats []fileStats) fileStats {
 	var t fileStats
 	for _, s := range stats {
