@@ -62,16 +62,27 @@ func EncodeBinary(o Output) (headers []Header, value []byte, err error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("encoding %s %s: %w", o.Type, o.ID, err)
 	}
-	headers = []Header{
-		{Key: "ce_specversion", Value: []byte(SpecVersion)},
-		{Key: "ce_id", Value: []byte(o.ID)},
-		{Key: "ce_source", Value: []byte(OutputSource)},
-		{Key: "ce_type", Value: []byte(o.Type)},
-		{Key: "ce_subject", Value: []byte(o.Subject)},
-		{Key: "ce_time", Value: o.Time.UTC().AppendFormat(nil, time.RFC3339Nano)},
-		{Key: "ce_partitionkey", Value: []byte(o.Subject)},
-		{Key: "content-type", Value: []byte(ContentTypeJSON)},
+	// All header values share one buffer: one allocation, not eight.
+	buf := make([]byte, 0, len(SpecVersion)+len(o.ID)+len(OutputSource)+len(o.Type)+
+		2*len(o.Subject)+len(time.RFC3339Nano)+len(ContentTypeJSON))
+	val := func(s string) []byte {
+		start := len(buf)
+		buf = append(buf, s...)
+		return buf[start:len(buf):len(buf)]
 	}
+	headers = make([]Header, 0, 8)
+	headers = append(headers,
+		Header{Key: "ce_specversion", Value: val(SpecVersion)},
+		Header{Key: "ce_id", Value: val(o.ID)},
+		Header{Key: "ce_source", Value: val(OutputSource)},
+		Header{Key: "ce_type", Value: val(o.Type)},
+		Header{Key: "ce_subject", Value: val(o.Subject)})
+	start := len(buf)
+	buf = o.Time.UTC().AppendFormat(buf, time.RFC3339Nano)
+	headers = append(headers,
+		Header{Key: "ce_time", Value: buf[start:len(buf):len(buf)]},
+		Header{Key: "ce_partitionkey", Value: val(o.Subject)},
+		Header{Key: "content-type", Value: val(ContentTypeJSON)})
 	return headers, value, nil
 }
 
