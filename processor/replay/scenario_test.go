@@ -18,6 +18,8 @@ import (
 	"time"
 
 	"github.com/jmlwatch/jmlwatch/events"
+	"github.com/jmlwatch/jmlwatch/events/entra"
+	"github.com/jmlwatch/jmlwatch/events/okta"
 	"github.com/jmlwatch/jmlwatch/processor/correlator"
 	"github.com/jmlwatch/jmlwatch/processor/internal/memkv"
 	"github.com/jmlwatch/jmlwatch/processor/policy"
@@ -29,8 +31,9 @@ var update = flag.Bool("update", false, "rewrite the expected output of scenario
 // A scenario file has sections, each starting with a line "== NAME [ARG]":
 //
 //	== policy            the policy YAML (else testdata/scenarios/policy.yaml)
-//	== input [NAME]      one input; repeat for several inputs (interleaved
-//	                     by event time, ties by section order)
+//	== input [FORMAT]    one input (cloudevents, okta or entra; vendor
+//	                     lines are raw JSON); repeat for several inputs
+//	                     (interleaved by event time, ties by section order)
 //	== until RFC3339     optional
 //	== output            the expected outputs, one a line (see render)
 //
@@ -46,6 +49,7 @@ type scenario struct {
 	header  string
 	policy  string
 	inputs  [][]string
+	formats []string
 	until   string
 	output  []string
 	outLine int
@@ -68,6 +72,11 @@ func parseScenario(t *testing.T, path string) *scenario {
 			switch section {
 			case "input":
 				sc.inputs = append(sc.inputs, nil)
+				format := "cloudevents"
+				if len(f) > 1 {
+					format = f[1]
+				}
+				sc.formats = append(sc.formats, format)
 			case "until":
 				sc.until = f[1]
 			case "output":
@@ -213,12 +222,21 @@ func run(t *testing.T, sc *scenario, order []int) []string {
 	var sources []replay.Source
 	for _, idx := range order {
 		src := &sliceSource{name: fmt.Sprintf("input%d", idx)}
+		decode := events.DecodeStructured
+		switch sc.formats[idx] {
+		case "okta":
+			decode = func(v []byte) []events.Item { return okta.Decode(v, pol.Aliases) }
+		case "entra":
+			decode = entra.Decode
+		}
 		for i, line := range sc.inputs[idx] {
-			js, err := shortInput(line)
-			if err != nil {
-				t.Fatalf("%s: input %d line %d: %v", sc.path, idx, i+1, err)
+			js := line
+			if sc.formats[idx] == "cloudevents" {
+				if js, err = shortInput(line); err != nil {
+					t.Fatalf("%s: input %d line %d: %v", sc.path, idx, i+1, err)
+				}
 			}
-			for _, it := range events.DecodeStructured([]byte(js)) {
+			for _, it := range decode([]byte(js)) {
 				if it.Event != nil && strings.HasPrefix(it.Event.Type, "io.jmlwatch.hr.") {
 					names[correlator.CaseID(it.Event.Source, it.Event.ID)] = it.Event.ID
 				}

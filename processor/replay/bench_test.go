@@ -1,0 +1,197 @@
+package replay_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/jmlwatch/jmlwatch/events"
+	"github.com/jmlwatch/jmlwatch/events/okta"
+	"github.com/jmlwatch/jmlwatch/processor/correlator"
+	"github.com/jmlwatch/jmlwatch/processor/policy"
+	"github.com/jmlwatch/jmlwatch/processor/replay"
+	"github.com/jmlwatch/jmlwatch/store"
+)
+
+// The replay benchmarks measure the correlator on Pebble (an on-disk store
+// in a temporary directory, 256 MiB block cache, as `jmlwatch replay`
+// opens it) with benchWorkers workers of state loaded before the timer
+// starts. Records are decoded from bytes inside the timed loop, as replay
+// does. See docs/PERFORMANCE.md for figures and method.
+const (
+	benchWorkers = 100_000
+	benchCache   = 256 << 20
+)
+
+var benchBase = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+
+func benchPolicy(b *testing.B) *policy.Policy {
+	raw, err := os.ReadFile("testdata/scenarios/policy.yaml")
+	if err != nil {
+		b.Fatal(err)
+	}
+	p, err := policy.Parse(raw, "policy.yaml")
+	if err != nil {
+		b.Fatal(err)
+	}
+	return p
+}
+
+func ce(typ, id string, t time.Time, data map[string]any) []byte {
+	b, _ := json.Marshal(map[string]any{
+		"specversion": "1.0", "id": id, "source": "bench", "type": typ,
+		"time": t.Format(time.RFC3339Nano), "datacontenttype": "application/json", "data": data,
+	})
+	return b
+}
+
+// byteSource decodes pre-built records, as a file source would.
+type byteSource struct {
+	recs   [][]byte
+	decode func([]byte) []events.Item
+	i      int
+	buf    []events.Item
+}
+
+func (s *byteSource) Next() (replay.Record, error) {
+	for len(s.buf) == 0 {
+		if s.i == len(s.recs) {
+			return replay.Record{}, io.EOF
+		}
+		s.buf = s.decode(s.recs[s.i])
+		s.i++
+	}
+	it := s.buf[0]
+	s.buf = s.buf[1:]
+	return replay.Record{Input: "bench", Line: s.i, Item: it}, nil
+}
+
+type benchState struct{ db *store.DB }
+
+func (s benchState) NewBatch() replay.Batch { return benchBatch{s.db.NewBatch()} }
+
+type benchBatch struct{ *store.Batch }
+
+func (b benchBatch) Commit() error { return b.Batch.Commit(false) }
+
+// loadWorkers opens a store and loads n workers, each with an HR snapshot
+// and an Okta account, through the correlator.
+func loadWorkers(b *testing.B, pol *policy.Policy, n int) *store.DB {
+	db, err := store.Open(b.TempDir(), store.Options{CacheSize: benchCache})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { db.Close() })
+	var recs [][]byte
+	for i := range n {
+		t := benchBase.Add(time.Duration(i) * time.Second)
+		w := fmt.Sprintf("w%07d", i)
+		recs = append(recs,
+			ce(events.TypeHRSnapshot, "s"+w, t, map[string]any{"worker_id": w, "email": w + "@example.com", "department": "Engineering"}),
+			ce(events.TypeAccountCreated, "a"+w, t, map[string]any{"system": "okta", "account_id": "ok" + w, "worker_id": w}))
+	}
+	runBench(b, pol, db, &byteSource{recs: recs, decode: events.DecodeStructured})
+	return db
+}
+
+func runBench(b *testing.B, pol *policy.Policy, db *store.DB, srcs ...replay.Source) replay.Summary {
+	sum, err := replay.Run(context.Background(), replay.Config{
+		Correlator: correlator.New(pol),
+		State:      benchState{db},
+		Sources:    srcs,
+		Output:     func(events.Output) error { return nil },
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if sum.Rejected > 0 {
+		b.Fatalf("%d records rejected", sum.Rejected)
+	}
+	return sum
+}
+
+// lifecycle returns n lifecycle records: for successive workers a leaver
+// trigger and the disable that completes it.
+func lifecycle(n int) [][]byte {
+	recs := make([][]byte, 0, n)
+	start := benchBase.Add(30 * 24 * time.Hour)
+	for i := 0; len(recs) < n; i++ {
+		w := fmt.Sprintf("w%07d", i%benchWorkers)
+		t := start.Add(time.Duration(i) * time.Minute)
+		recs = append(recs, ce(events.TypeHRLeaver, fmt.Sprintf("L%d", i), t,
+			map[string]any{"worker_id": w, "effective_at": t.Format(time.RFC3339), "reason": "voluntary"}))
+		if len(recs) < n {
+			recs = append(recs, ce(events.TypeAccountDisabled, fmt.Sprintf("d%d", i), t.Add(30*time.Second),
+				map[string]any{"system": "okta", "account_id": "ok" + w, "worker_id": w}))
+		}
+	}
+	return recs
+}
+
+// BenchmarkReplayLifecycle is workload (a): lifecycle events only.
+func BenchmarkReplayLifecycle(b *testing.B) {
+	pol := benchPolicy(b)
+	db := loadWorkers(b, pol, benchWorkers)
+	recs := lifecycle(b.N)
+	b.ResetTimer()
+	start := time.Now()
+	runBench(b, pol, db, &byteSource{recs: recs, decode: events.DecodeStructured})
+	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "events/s")
+}
+
+// BenchmarkReplayMixed is workload (b): about 20 Okta noise records
+// (user.authentication.sso) per lifecycle event, on a second input.
+func BenchmarkReplayMixed(b *testing.B) {
+	pol := benchPolicy(b)
+	db := loadWorkers(b, pol, benchWorkers)
+	noise, err := os.ReadFile("../../events/okta/testdata/noise_user_authentication_sso.json")
+	if err != nil {
+		b.Fatal(err)
+	}
+	noise = bytes.Join(bytes.Fields(noise), []byte(" "))
+	life := lifecycle(b.N/21 + 1)
+	var noiseRecs [][]byte
+	start := benchBase.Add(30 * 24 * time.Hour)
+	for i := 0; len(noiseRecs)+len(life) < b.N; i++ {
+		t := start.Add(time.Duration(i) * 3 * time.Second).Format(time.RFC3339)
+		noiseRecs = append(noiseRecs, bytes.Replace(noise, []byte(`"published"`), []byte(`"published":"`+t+`","x"`), 1))
+	}
+	aliases := pol.Aliases
+	b.ResetTimer()
+	t0 := time.Now()
+	sum := runBench(b, pol, db,
+		&byteSource{recs: life, decode: events.DecodeStructured},
+		&byteSource{recs: noiseRecs, decode: func(v []byte) []events.Item { return okta.Decode(v, aliases) }})
+	b.ReportMetric(float64(sum.Read)/time.Since(t0).Seconds(), "records/s")
+}
+
+// BenchmarkNaiveReadModifyWrite is the reference: one Pebble read and one
+// write (its own unsynced commit) per event on the same store and cache
+// size, with nothing else done.
+func BenchmarkNaiveReadModifyWrite(b *testing.B) {
+	pol := benchPolicy(b)
+	db := loadWorkers(b, pol, benchWorkers)
+	b.ResetTimer()
+	start := time.Now()
+	for i := range b.N {
+		k := fmt.Appendf(nil, "w%s", fmt.Sprintf("w%07d", i%benchWorkers))
+		v, _, err := db.Get(k)
+		if err != nil {
+			b.Fatal(err)
+		}
+		v = append(v, 'x')
+		batch := db.NewBatch()
+		if err := batch.Set(k, v[:len(v)-1]); err != nil {
+			b.Fatal(err)
+		}
+		if err := batch.Commit(false); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "events/s")
+}
