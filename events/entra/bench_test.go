@@ -13,6 +13,8 @@ func benchDecode(b *testing.B, file string) {
 	}
 	b.SetBytes(int64(len(value)))
 	b.ReportAllocs()
+	timer := startCPUTimer(b)
+	defer timer.stop()
 	for b.Loop() {
 		items := Decode(value)
 		if len(items) != 1 || items[0].Err != nil {

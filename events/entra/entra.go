@@ -43,9 +43,9 @@ func Decode(value []byte) []events.Item {
 				return decodeList(value, start, end, f.value, "value", shapeAudit)
 			}
 		}
-		it := decodeElement(value, jsonscan.Span{Start: start, End: end}, f, shapeAuto)
-		it.Index = -1
-		return []events.Item{it}
+		var o outcome
+		decodeElement(&o, value, f, shapeAuto)
+		return o.lone(value, start, end)
 	}
 	if !jsonscan.Valid(value) {
 		return badJSON(value)
@@ -95,23 +95,20 @@ func elements(value []byte, arr jsonscan.Span, sh shape) []events.Item {
 		if !ok {
 			return items
 		}
-		var it events.Item
+		var o outcome
 		if value[el.Start] != '{' {
-			it = events.Item{Offset: el.Start, Raw: value[el.Start:el.End],
-				Err: events.Reject(events.ReasonBadValue, "", "element is not a json object")}
+			o.reject(events.ReasonBadValue, "", "element is not a json object")
 		} else {
 			f, _ := scan(value, el.Start, false)
-			it = decodeElement(value, el, f, sh)
+			decodeElement(&o, value, f, sh)
 		}
-		it.Index = i
-		items = append(items, it)
+		items = append(items, o.item(value, el.Start, el.End, i))
 	}
 }
 
-// decodeElement decodes one object, a directoryAudit or a diagnostic
-// record, whose members f located.
-func decodeElement(value []byte, el jsonscan.Span, f fields, sh shape) events.Item {
-	it := events.Item{Offset: el.Start, Raw: value[el.Start:el.End]}
+// decodeElement decides the outcome of one object, a directoryAudit or a
+// diagnostic record, whose members f located.
+func decodeElement(o *outcome, value []byte, f fields, sh shape) {
 	if sh == shapeAuto {
 		sh = shapeAudit
 		if !f.activityDisplayName.Present() && f.properties.Present() {
@@ -119,7 +116,8 @@ func decodeElement(value []byte, el jsonscan.Span, f fields, sh shape) events.It
 		}
 	}
 	if sh == shapeAudit {
-		return normalize(value, it, f, "")
+		normalize(o, value, f, "")
+		return
 	}
 
 	// A diagnostic record: only AuditLogs carry directoryAudits.
@@ -128,18 +126,24 @@ func decodeElement(value []byte, el jsonscan.Span, f fields, sh shape) events.It
 		if op, ok := jsonscan.String(value, f.operationName); ok && len(op) > 0 {
 			typ = op
 		}
-		it.Skip = &events.Skip{Reason: events.SkipUnmapped, Type: decoded(typ), Time: timeOf(value, f.time)}
-		return it
+		var tb [64]byte
+		if !jsonscan.Plain(typ) {
+			typ = jsonscan.AppendString(tb[:0], typ)
+		}
+		o.skipped(events.SkipUnmapped, typ, timeOf(value, f.time))
+		return
 	}
 	switch jsonscan.Kind(value, f.properties) {
 	case '{':
 	case 0, 'n':
-		return reject(it, events.ReasonMissingField, "properties", "the record has no properties")
+		o.reject(events.ReasonMissingField, "properties", "the record has no directoryAudit properties")
+		return
 	default:
-		return reject(it, events.ReasonBadValue, "properties", "properties is not an object")
+		o.reject(events.ReasonBadValue, "properties", "properties is not an object")
+		return
 	}
 	pf, _ := scan(value, f.properties.Start, false)
-	return normalize(value, it, pf, "properties.")
+	normalize(o, value, pf, "properties.")
 }
 
 // fields holds the positions of the members Decode uses, of a directoryAudit,
@@ -158,27 +162,26 @@ type fields struct {
 // returns the index just past the object, or -1 if validate found an error.
 func scan(value []byte, start int, validate bool) (fields, int) {
 	var f fields
-	var m jsonscan.Members
 	if validate {
-		m, _ = jsonscan.ObjectValid(value, start)
-	} else {
-		m, _ = jsonscan.Object(value, start)
+		end := jsonscan.ValidMembers(value, start, func(k, v jsonscan.Span) { f.set(value[k.Start:k.End], v) })
+		return f, end
 	}
+	m, _ := jsonscan.Object(value, start)
 	for {
 		k, v, ok := m.Next()
 		if !ok {
 			return f, m.End()
 		}
-		if !jsonscan.Plain(k) {
-			var kb [64]byte
-			k = jsonscan.AppendString(kb[:0], k)
-		}
 		f.set(k, v)
 	}
 }
 
-// set records member k (a decoded key) if it is one Decode uses.
+// set records member k (raw, as written) if it is one Decode uses.
 func (f *fields) set(k []byte, v jsonscan.Span) {
+	if !jsonscan.Plain(k) {
+		var kb [64]byte
+		k = jsonscan.AppendString(kb[:0], k)
+	}
 	switch string(k) {
 	case "id":
 		f.id = v

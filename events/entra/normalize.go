@@ -23,46 +23,53 @@ const (
 type rule struct {
 	typ    string // canonical type; for actEnabled decided by the change
 	act    action
-	remove bool // a removal: a modified property's old value names the group or role
+	remove bool   // a removal: a modified property's old value names the group or role
+	name   string // the activity, as a constant string
 }
 
 // lookup returns the mapping of an activityDisplayName.
 func lookup(activity []byte) (rule, bool) {
 	switch string(activity) {
 	case "Add user":
-		return rule{typ: events.TypeAccountCreated, act: actUser}, true
+		return rule{typ: events.TypeAccountCreated, act: actUser, name: "Add user"}, true
 	case "Enable account":
-		return rule{typ: events.TypeAccountEnabled, act: actUser}, true
+		return rule{typ: events.TypeAccountEnabled, act: actUser, name: "Enable account"}, true
 	case "Disable account":
-		return rule{typ: events.TypeAccountDisabled, act: actUser}, true
+		return rule{typ: events.TypeAccountDisabled, act: actUser, name: "Disable account"}, true
 	case "Update user":
-		return rule{act: actEnabled}, true
-	case "Delete user", "Hard Delete user":
-		return rule{typ: events.TypeAccountDeleted, act: actUser}, true
+		return rule{act: actEnabled, name: "Update user"}, true
+	case "Delete user":
+		return rule{typ: events.TypeAccountDeleted, act: actUser, name: "Delete user"}, true
+	case "Hard Delete user":
+		return rule{typ: events.TypeAccountDeleted, act: actUser, name: "Hard Delete user"}, true
 	case "Add member to group":
-		return rule{typ: events.TypeAccessGranted, act: actGroup}, true
+		return rule{typ: events.TypeAccessGranted, act: actGroup, name: "Add member to group"}, true
 	case "Remove member from group":
-		return rule{typ: events.TypeAccessRevoked, act: actGroup, remove: true}, true
+		return rule{typ: events.TypeAccessRevoked, act: actGroup, remove: true, name: "Remove member from group"}, true
 	case "Add member to role":
-		return rule{typ: events.TypeAccessGranted, act: actRole}, true
+		return rule{typ: events.TypeAccessGranted, act: actRole, name: "Add member to role"}, true
 	case "Remove member from role":
-		return rule{typ: events.TypeAccessRevoked, act: actRole, remove: true}, true
+		return rule{typ: events.TypeAccessRevoked, act: actRole, remove: true, name: "Remove member from role"}, true
 	case "Update StsRefreshTokenValidFrom Timestamp":
-		return rule{typ: events.TypeSessionsRevoked, act: actUser}, true
-	case "Remove service principal", "Remove service principal credentials":
-		return rule{typ: events.TypeNHIRevoked, act: actNHI}, true
+		return rule{typ: events.TypeSessionsRevoked, act: actUser, name: "Update StsRefreshTokenValidFrom Timestamp"}, true
+	case "Remove service principal":
+		return rule{typ: events.TypeNHIRevoked, act: actNHI, name: "Remove service principal"}, true
+	case "Remove service principal credentials":
+		return rule{typ: events.TypeNHIRevoked, act: actNHI, name: "Remove service principal credentials"}, true
 	}
 	return rule{}, false
 }
 
-// normalize turns the directoryAudit whose members f located into it's
-// outcome. prefix is the path of the directoryAudit within the element
-// ("properties." in a diagnostic record), for rejections.
-func normalize(value []byte, it events.Item, f fields, prefix string) events.Item {
+// normalize decides the outcome of the directoryAudit whose members f
+// located, into o (owned by the caller, so that it can live on the stack).
+// prefix is the path of the directoryAudit within the element ("properties."
+// in a diagnostic record), for rejections.
+func normalize(o *outcome, value []byte, f fields, prefix string) {
 	// 1. The activity, before anything else: most of the audit log is noise.
 	actRaw, ok := jsonscan.String(value, f.activityDisplayName)
 	if !ok {
-		return fieldErr(it, value, f.activityDisplayName, prefix+"activityDisplayName", events.ReasonBadValue)
+		o.fieldErr(value, f.activityDisplayName, prefix+"activityDisplayName", events.ReasonBadValue)
+		return
 	}
 	var nameBuf [128]byte
 	activity := actRaw
@@ -70,40 +77,46 @@ func normalize(value []byte, it events.Item, f fields, prefix string) events.Ite
 		activity = jsonscan.AppendString(nameBuf[:0], actRaw)
 	}
 	if len(activity) == 0 {
-		return reject(it, events.ReasonMissingField, prefix+"activityDisplayName", "required field is missing or empty")
+		o.reject(events.ReasonMissingField, prefix+"activityDisplayName", "required field is missing or empty")
+		return
 	}
 	r, mapped := lookup(activity)
 	if !mapped {
-		it.Skip = &events.Skip{Reason: events.SkipUnmapped, Type: string(activity), Time: timeOf(value, f.activityDateTime)}
-		return it
+		o.skipped(events.SkipUnmapped, activity, timeOf(value, f.activityDateTime))
+		return
 	}
 
 	// 2. The result.
 	resRaw, ok := jsonscan.String(value, f.result)
 	if !ok {
-		return fieldErr(it, value, f.result, prefix+"result", events.ReasonBadValue)
+		o.fieldErr(value, f.result, prefix+"result", events.ReasonBadValue)
+		return
 	}
 	if !jsonscan.EqualFold(resRaw, "success") {
-		it.Skip = &events.Skip{Reason: events.SkipOutcome, Type: string(activity), Time: timeOf(value, f.activityDateTime)}
-		return it
+		o.skipped(events.SkipOutcome, activity, timeOf(value, f.activityDateTime))
+		return
 	}
 
 	// 3. id and activityDateTime.
 	idRaw, ok := jsonscan.String(value, f.id)
 	if !ok {
-		return fieldErr(it, value, f.id, prefix+"id", events.ReasonBadValue)
+		o.fieldErr(value, f.id, prefix+"id", events.ReasonBadValue)
+		return
 	}
 	if len(idRaw) == 0 {
-		return fieldErr(it, value, f.id, prefix+"id", events.ReasonBadValue)
+		o.fieldErr(value, f.id, prefix+"id", events.ReasonBadValue)
+		return
 	}
 	tRaw, ok := jsonscan.String(value, f.activityDateTime)
 	if !ok {
-		return fieldErr(it, value, f.activityDateTime, prefix+"activityDateTime", events.ReasonBadTimestamp)
+		o.fieldErr(value, f.activityDateTime, prefix+"activityDateTime", events.ReasonBadTimestamp)
+		return
 	}
 	t, ok := jsonscan.ParseTime(tRaw)
 	if !ok {
-		return reject(it, events.ReasonBadTimestamp, prefix+"activityDateTime",
+		o.reject(events.ReasonBadTimestamp, prefix+"activityDateTime",
 			"%q is not an rfc 3339 timestamp", clip(tRaw))
+		return
 	}
 
 	// 4. The targets.
@@ -113,7 +126,8 @@ func normalize(value []byte, it events.Item, f fields, prefix string) events.Ite
 		ts = scanTargets(value, f.targetResources)
 	case 0, 'n':
 	default:
-		return reject(it, events.ReasonBadValue, prefix+"targetResources", "targetResources is not an array")
+		o.reject(events.ReasonBadValue, prefix+"targetResources", "targetResources is not an array")
+		return
 	}
 
 	var stack [512]byte
@@ -122,40 +136,44 @@ func normalize(value []byte, it events.Item, f fields, prefix string) events.Ite
 	if r.act == actNHI {
 		sp := ts.servicePrincipal
 		if !sp.found {
-			return reject(it, events.ReasonNoTarget, prefix+"targetResources", "%s has no ServicePrincipal target", string(activity))
+			o.reject(events.ReasonNoTarget, prefix+"targetResources", "%s has no ServicePrincipal target", string(activity))
+			return
 		}
 		spID, ok := jsonscan.String(value, sp.id)
 		if !ok || len(spID) == 0 {
-			return fieldErr(it, value, sp.id, sp.path(prefix, "id"), events.ReasonBadValue)
+			o.fieldErr(value, sp.id, sp.path(prefix, "id"), events.ReasonBadValue)
+			return
 		}
 		buf, nhiRef := jsonscan.Add(buf, spID)
 		all := string(buf)
-		ev := &nhiEvent{}
-		ev.nhi = events.NHIData{NHIID: nhiRef.Of(all), System: systemEntra}
-		ev.in = events.Input{ID: idRef.Of(all), Source: Source, Type: r.typ, Time: t, NHI: &ev.nhi}
-		it.Event = &ev.in
-		return it
+		o.kind = outNHI
+		o.nhi = events.NHIData{NHIID: nhiRef.Of(all), System: systemEntra}
+		o.in = events.Input{ID: idRef.Of(all), Source: Source, Type: r.typ, Time: t}
+		return
 	}
 
 	u := ts.user
 	if !u.found {
-		return reject(it, events.ReasonNoTarget, prefix+"targetResources", "%s has no User target", string(activity))
+		o.reject(events.ReasonNoTarget, prefix+"targetResources", "%s has no User target", string(activity))
+		return
 	}
 	accRaw, ok := jsonscan.String(value, u.id)
 	if !ok || len(accRaw) == 0 {
-		return fieldErr(it, value, u.id, u.path(prefix, "id"), events.ReasonBadValue)
+		o.fieldErr(value, u.id, u.path(prefix, "id"), events.ReasonBadValue)
+		return
 	}
 
 	typ := r.typ
 	if r.act == actEnabled {
 		enabled, changed, bad := accountEnabled(value, u.modifiedProperties)
 		if bad {
-			return reject(it, events.ReasonBadValue, u.path(prefix, "modifiedProperties"),
+			o.reject(events.ReasonBadValue, u.path(prefix, "modifiedProperties"),
 				"the AccountEnabled new value is not a boolean")
+			return
 		}
 		if !changed {
-			it.Skip = &events.Skip{Reason: events.SkipNoEnabled, Type: string(activity), Time: t}
-			return it
+			o.skipped(events.SkipNoEnabled, activity, t)
+			return
 		}
 		typ = events.TypeAccountDisabled
 		if enabled {
@@ -185,50 +203,33 @@ func normalize(value []byte, it events.Item, f fields, prefix string) events.Ite
 			buf = appendPropText(buf, value, u.modifiedProperties, prop, r.remove)
 		}
 		if len(buf) == off {
-			return reject(it, events.ReasonNoTarget, prefix+"targetResources",
+			o.reject(events.ReasonNoTarget, prefix+"targetResources",
 				"%s names no %s (no %s target with a displayName, no %s)", string(activity), kind, kind, prop)
+			return
 		}
 		entRef = jsonscan.Added(buf, off)
 	}
 
 	all := string(buf)
-	ev := &accountEvent{}
-	ev.acc = events.AccountData{
+	o.kind = outAccount
+	o.acc = events.AccountData{
 		System:      systemEntra,
 		AccountID:   accRef.Of(all),
 		Login:       loginRef.Of(all),
 		Entitlement: entRef.Of(all),
 		Privileged:  r.act == actRole,
 	}
-	ev.in = events.Input{ID: idRef.Of(all), Source: Source, Type: typ, Time: t, Account: &ev.acc}
-	it.Event = &ev.in
-	return it
-}
-
-// accountEvent and nhiEvent put an Input and its data in one allocation.
-type accountEvent struct {
-	in  events.Input
-	acc events.AccountData
-}
-
-type nhiEvent struct {
-	in  events.Input
-	nhi events.NHIData
-}
-
-// reject sets it.Err.
-func reject(it events.Item, code events.Reason, field, format string, args ...any) events.Item {
-	it.Err = events.Reject(code, field, format, args...)
-	return it
+	o.in = events.Input{ID: idRef.Of(all), Source: Source, Type: typ, Time: t}
 }
 
 // fieldErr rejects a required string field that is absent, null or empty
 // (missing_field) or of another JSON type (code).
-func fieldErr(it events.Item, value []byte, s jsonscan.Span, field string, code events.Reason) events.Item {
+func (o *outcome) fieldErr(value []byte, s jsonscan.Span, field string, code events.Reason) {
 	if raw, ok := jsonscan.String(value, s); jsonscan.Null(value, s) || (ok && len(raw) == 0) {
-		return reject(it, events.ReasonMissingField, field, "required field is missing or empty")
+		o.reject(events.ReasonMissingField, field, "required field is missing or empty")
+		return
 	}
-	return reject(it, code, field, "not a string")
+	o.reject(code, field, "not a string")
 }
 
 // clip shortens a raw value quoted in an error detail.
@@ -238,14 +239,6 @@ func clip(raw []byte) string {
 		return string(raw[:max]) + "..."
 	}
 	return string(raw)
-}
-
-// decoded returns the raw JSON string contents decoded.
-func decoded(raw []byte) string {
-	if jsonscan.Plain(raw) {
-		return string(raw)
-	}
-	return string(jsonscan.AppendString(nil, raw))
 }
 
 // timeOf returns the timestamp at s when it is valid (for skipped records,

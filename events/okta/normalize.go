@@ -24,8 +24,9 @@ const (
 
 // rule is one row of the SPEC 2.1 mapping table.
 type rule struct {
-	typ string // canonical input type
-	act action
+	typ  string // canonical input type
+	act  action
+	name string // the eventType, as a constant string
 }
 
 // lookup returns the mapping of an eventType. It is a switch rather than a
@@ -33,47 +34,59 @@ type rule struct {
 func lookup(eventType []byte) (rule, bool) {
 	switch string(eventType) {
 	case "user.lifecycle.create":
-		return rule{events.TypeAccountCreated, actUser}, true
-	case "user.lifecycle.activate", "user.lifecycle.reactivate", "user.lifecycle.unsuspend":
-		return rule{events.TypeAccountEnabled, actUser}, true
-	case "user.lifecycle.deactivate", "user.lifecycle.suspend":
-		return rule{events.TypeAccountDisabled, actUser}, true
+		return rule{events.TypeAccountCreated, actUser, "user.lifecycle.create"}, true
+	case "user.lifecycle.activate":
+		return rule{events.TypeAccountEnabled, actUser, "user.lifecycle.activate"}, true
+	case "user.lifecycle.reactivate":
+		return rule{events.TypeAccountEnabled, actUser, "user.lifecycle.reactivate"}, true
+	case "user.lifecycle.unsuspend":
+		return rule{events.TypeAccountEnabled, actUser, "user.lifecycle.unsuspend"}, true
+	case "user.lifecycle.deactivate":
+		return rule{events.TypeAccountDisabled, actUser, "user.lifecycle.deactivate"}, true
+	case "user.lifecycle.suspend":
+		return rule{events.TypeAccountDisabled, actUser, "user.lifecycle.suspend"}, true
 	case "user.lifecycle.delete.completed":
-		return rule{events.TypeAccountDeleted, actUser}, true
+		return rule{events.TypeAccountDeleted, actUser, "user.lifecycle.delete.completed"}, true
 	case "user.session.clear":
-		return rule{events.TypeSessionsRevoked, actUser}, true
+		return rule{events.TypeSessionsRevoked, actUser, "user.session.clear"}, true
 	case "application.user_membership.add":
-		return rule{events.TypeAccountCreated, actApp}, true
-	case "application.user_membership.remove", "application.provision.user.deprovision",
-		"application.provision.user.delete":
-		return rule{events.TypeAccountDeleted, actApp}, true
+		return rule{events.TypeAccountCreated, actApp, "application.user_membership.add"}, true
+	case "application.user_membership.remove":
+		return rule{events.TypeAccountDeleted, actApp, "application.user_membership.remove"}, true
+	case "application.provision.user.deprovision":
+		return rule{events.TypeAccountDeleted, actApp, "application.provision.user.deprovision"}, true
+	case "application.provision.user.delete":
+		return rule{events.TypeAccountDeleted, actApp, "application.provision.user.delete"}, true
 	case "application.provision.user.deactivate":
-		return rule{events.TypeAccountDisabled, actApp}, true
+		return rule{events.TypeAccountDisabled, actApp, "application.provision.user.deactivate"}, true
 	case "group.user_membership.add":
-		return rule{events.TypeAccessGranted, actGroup}, true
+		return rule{events.TypeAccessGranted, actGroup, "group.user_membership.add"}, true
 	case "group.user_membership.remove":
-		return rule{events.TypeAccessRevoked, actGroup}, true
+		return rule{events.TypeAccessRevoked, actGroup, "group.user_membership.remove"}, true
 	case "user.account.privilege.grant":
-		return rule{events.TypeAccessGranted, actAdmin}, true
+		return rule{events.TypeAccessGranted, actAdmin, "user.account.privilege.grant"}, true
 	case "user.account.privilege.revoke":
-		return rule{events.TypeAccessRevoked, actAdmin}, true
+		return rule{events.TypeAccessRevoked, actAdmin, "user.account.privilege.revoke"}, true
 	case "system.api_token.revoke":
-		return rule{events.TypeNHIRevoked, actToken}, true
-	case "app.oauth2.client.lifecycle.deactivate", "app.oauth2.client.lifecycle.delete":
-		return rule{events.TypeNHIRevoked, actClient}, true
+		return rule{events.TypeNHIRevoked, actToken, "system.api_token.revoke"}, true
+	case "app.oauth2.client.lifecycle.deactivate":
+		return rule{events.TypeNHIRevoked, actClient, "app.oauth2.client.lifecycle.deactivate"}, true
+	case "app.oauth2.client.lifecycle.delete":
+		return rule{events.TypeNHIRevoked, actClient, "app.oauth2.client.lifecycle.delete"}, true
 	}
 	return rule{}, false
 }
 
-// normalize turns the LogEvent at value[start:end], whose members f located,
-// into an item (Index left 0 for the caller to set).
-func normalize(value []byte, start, end int, f fields, aliases map[string]string) events.Item {
-	it := events.Item{Offset: start, Raw: value[start:end]}
+// normalize decides the outcome of the LogEvent whose members f located. It
+// fills o, which the caller owns (so that it can live on the stack), and
+// allocates only the strings of an event (once, all together).
+func normalize(o *outcome, value []byte, f fields, aliases map[string]string) {
 
 	// 1. eventType, before anything else: most of the System Log is noise.
 	etRaw, ok := jsonscan.String(value, f.eventType)
 	if !ok {
-		return fieldErr(it, value, f.eventType, "eventType", events.ReasonBadValue)
+		o.fieldErr(value, f.eventType, "eventType", events.ReasonBadValue)
+		return
 	}
 	var etBuf [128]byte
 	et := etRaw
@@ -81,47 +94,55 @@ func normalize(value []byte, start, end int, f fields, aliases map[string]string
 		et = jsonscan.AppendString(etBuf[:0], etRaw)
 	}
 	if len(et) == 0 {
-		return reject(it, events.ReasonMissingField, "eventType", "required field is missing or empty")
+		o.reject(events.ReasonMissingField, "eventType", "required field is missing or empty")
+		return
 	}
 	r, mapped := lookup(et)
 	if !mapped {
-		it.Skip = &events.Skip{Reason: events.SkipUnmapped, Type: string(et), Time: f.time(value)}
-		return it
+		o.skipped(events.SkipUnmapped, et, f.time(value))
+		return
 	}
 
 	// 2. outcome.result.
 	switch jsonscan.Kind(value, f.outcome) {
 	case '{':
 	case 0, 'n':
-		return reject(it, events.ReasonMissingField, "outcome.result", "no outcome")
+		o.reject(events.ReasonMissingField, "outcome.result", "no outcome")
+		return
 	default:
-		return reject(it, events.ReasonBadValue, "outcome", "outcome is not an object")
+		o.reject(events.ReasonBadValue, "outcome", "outcome is not an object")
+		return
 	}
 	res := jsonscan.Member(value, f.outcome, "result")
 	resRaw, ok := jsonscan.String(value, res)
 	if !ok {
-		return fieldErr(it, value, res, "outcome.result", events.ReasonBadValue)
+		o.fieldErr(value, res, "outcome.result", events.ReasonBadValue)
+		return
 	}
 	if !jsonscan.Equal(resRaw, "SUCCESS") {
-		it.Skip = &events.Skip{Reason: events.SkipOutcome, Type: string(et), Time: f.time(value)}
-		return it
+		o.skipped(events.SkipOutcome, et, f.time(value))
+		return
 	}
 
 	// 3. uuid and published.
 	uuidRaw, ok := jsonscan.String(value, f.uuid)
 	if !ok {
-		return fieldErr(it, value, f.uuid, "uuid", events.ReasonBadValue)
+		o.fieldErr(value, f.uuid, "uuid", events.ReasonBadValue)
+		return
 	}
 	if len(uuidRaw) == 0 {
-		return fieldErr(it, value, f.uuid, "uuid", events.ReasonBadValue)
+		o.fieldErr(value, f.uuid, "uuid", events.ReasonBadValue)
+		return
 	}
 	pubRaw, ok := jsonscan.String(value, f.published)
 	if !ok {
-		return fieldErr(it, value, f.published, "published", events.ReasonBadTimestamp)
+		o.fieldErr(value, f.published, "published", events.ReasonBadTimestamp)
+		return
 	}
 	t, ok := jsonscan.ParseTime(pubRaw)
 	if !ok {
-		return reject(it, events.ReasonBadTimestamp, "published", "%q is not an rfc 3339 timestamp", clip(pubRaw))
+		o.reject(events.ReasonBadTimestamp, "published", "%q is not an rfc 3339 timestamp", clip(pubRaw))
+		return
 	}
 
 	// 4. targets.
@@ -131,7 +152,8 @@ func normalize(value []byte, start, end int, f fields, aliases map[string]string
 		ts = scanTargets(value, f.target, r.act)
 	case 0, 'n':
 	default:
-		return reject(it, events.ReasonBadValue, "target", "target is not an array")
+		o.reject(events.ReasonBadValue, "target", "target is not an array")
+		return
 	}
 
 	var stack [512]byte
@@ -143,26 +165,28 @@ func normalize(value []byte, start, end int, f fields, aliases map[string]string
 			tg = ts.firstWithID
 		}
 		if !tg.found {
-			return reject(it, events.ReasonNoTarget, "target", "%s needs a target with an id", string(et))
+			o.reject(events.ReasonNoTarget, "target", "%s needs a target with an id", string(et))
+			return
 		}
 		idRaw, _ := jsonscan.String(value, tg.id)
 		buf, nhiRef := jsonscan.Add(buf, idRaw)
 		all := string(buf)
-		ev := &nhiEvent{}
-		ev.nhi = events.NHIData{NHIID: nhiRef.Of(all), System: systemOkta}
-		ev.in = events.Input{ID: idRef.Of(all), Source: Source, Type: r.typ, Time: t, NHI: &ev.nhi}
-		it.Event = &ev.in
-		return it
+		o.kind = outNHI
+		o.nhi = events.NHIData{NHIID: nhiRef.Of(all), System: systemOkta}
+		o.in = events.Input{ID: idRef.Of(all), Source: Source, Type: r.typ, Time: t}
+		return
 	}
 
 	// Everything else is about the user's account.
 	u := ts.user
 	if !u.found {
-		return reject(it, events.ReasonNoTarget, "target", "%s has no User target", string(et))
+		o.reject(events.ReasonNoTarget, "target", "%s has no User target", string(et))
+		return
 	}
 	accRaw, ok := jsonscan.String(value, u.id)
 	if !ok || len(accRaw) == 0 {
-		return fieldErr(it, value, u.id, u.path("id"), events.ReasonBadValue)
+		o.fieldErr(value, u.id, u.path("id"), events.ReasonBadValue)
+		return
 	}
 	buf, accRef := jsonscan.Add(buf, accRaw)
 	var loginRef jsonscan.Ref
@@ -176,14 +200,16 @@ func normalize(value []byte, start, end int, f fields, aliases map[string]string
 	case actApp:
 		a := ts.app
 		if !a.found {
-			return reject(it, events.ReasonNoTarget, "target", "%s has no AppInstance target", string(et))
+			o.reject(events.ReasonNoTarget, "target", "%s has no AppInstance target", string(et))
+			return
 		}
 		key, ok := jsonscan.String(value, a.alternateID)
 		if !ok || len(key) == 0 {
 			key, ok = jsonscan.String(value, a.displayName)
 		}
 		if !ok || len(key) == 0 {
-			return reject(it, events.ReasonMissingField, a.path("alternateId"), "the AppInstance target has neither alternateId nor displayName")
+			o.reject(events.ReasonMissingField, a.path("alternateId"), "the AppInstance target has neither alternateId nor displayName")
+			return
 		}
 		var kb [128]byte
 		dk := jsonscan.AppendString(kb[:0], key)
@@ -195,61 +221,45 @@ func normalize(value []byte, start, end int, f fields, aliases map[string]string
 	case actGroup:
 		g := ts.group
 		if !g.found {
-			return reject(it, events.ReasonNoTarget, "target", "%s has no UserGroup target", string(et))
+			o.reject(events.ReasonNoTarget, "target", "%s has no UserGroup target", string(et))
+			return
 		}
 		name, ok := jsonscan.String(value, g.displayName)
 		if !ok || len(name) == 0 {
-			return fieldErr(it, value, g.displayName, g.path("displayName"), events.ReasonBadValue)
+			o.fieldErr(value, g.displayName, g.path("displayName"), events.ReasonBadValue)
+			return
 		}
 		buf, entRef = jsonscan.Add(buf, name)
 	}
 
 	all := string(buf)
-	ev := &accountEvent{}
-	ev.acc = events.AccountData{
+	o.kind = outAccount
+	o.acc = events.AccountData{
 		System:    system,
 		AccountID: accRef.Of(all),
 		Login:     loginRef.Of(all),
 	}
 	if s := systemRef.Of(all); s != "" {
-		ev.acc.System = s
+		o.acc.System = s
 	}
 	switch r.act {
 	case actGroup:
-		ev.acc.Entitlement = entRef.Of(all)
+		o.acc.Entitlement = entRef.Of(all)
 	case actAdmin:
-		ev.acc.Entitlement = entitlementAdmin
-		ev.acc.Privileged = true
+		o.acc.Entitlement = entitlementAdmin
+		o.acc.Privileged = true
 	}
-	ev.in = events.Input{ID: idRef.Of(all), Source: Source, Type: r.typ, Time: t, Account: &ev.acc}
-	it.Event = &ev.in
-	return it
-}
-
-// accountEvent and nhiEvent put an Input and its data in one allocation.
-type accountEvent struct {
-	in  events.Input
-	acc events.AccountData
-}
-
-type nhiEvent struct {
-	in  events.Input
-	nhi events.NHIData
-}
-
-// reject sets it.Err.
-func reject(it events.Item, code events.Reason, field, format string, args ...any) events.Item {
-	it.Err = events.Reject(code, field, format, args...)
-	return it
+	o.in = events.Input{ID: idRef.Of(all), Source: Source, Type: r.typ, Time: t}
 }
 
 // fieldErr rejects a required string field that is absent, null or empty
 // (missing_field) or of another JSON type (code).
-func fieldErr(it events.Item, value []byte, s jsonscan.Span, field string, code events.Reason) events.Item {
+func (o *outcome) fieldErr(value []byte, s jsonscan.Span, field string, code events.Reason) {
 	if raw, ok := jsonscan.String(value, s); jsonscan.Null(value, s) || (ok && len(raw) == 0) {
-		return reject(it, events.ReasonMissingField, field, "required field is missing or empty")
+		o.reject(events.ReasonMissingField, field, "required field is missing or empty")
+		return
 	}
-	return reject(it, code, field, "not a string")
+	o.reject(code, field, "not a string")
 }
 
 // clip shortens a raw value quoted in an error detail.

@@ -40,9 +40,9 @@ func Decode(value []byte, aliases map[string]string) []events.Item {
 		if f.isHook(value) {
 			return decodeHook(value, start, end, f, aliases)
 		}
-		it := normalize(value, start, end, f, aliases)
-		it.Index = -1
-		return []events.Item{it}
+		var o outcome
+		normalize(&o, value, f, aliases)
+		return o.lone(value, start, end)
 	}
 	if !jsonscan.Valid(value) {
 		return badJSON(value)
@@ -128,9 +128,9 @@ func element(value []byte, el jsonscan.Span, n int, aliases map[string]string) e
 		return events.Item{Index: n, Offset: el.Start, Raw: value[el.Start:el.End],
 			Err: events.Reject(events.ReasonBadValue, "eventType", "nested event hook envelope")}
 	}
-	it := normalize(value, el.Start, el.End, f, aliases)
-	it.Index = n
-	return it
+	var o outcome
+	normalize(&o, value, f, aliases)
+	return o.item(value, el.Start, el.End, n)
 }
 
 // countElements counts the elements of the array at start, so the items
@@ -153,57 +153,44 @@ type fields struct {
 
 // scanEvent records where the members of the object at start are; only
 // their positions are kept, nothing is decoded. With validate, it also checks
-// the grammar of the whole object (the buffer has not been validated yet).
-// It returns the index just past the object, or -1 if validate found an
-// error.
+// the grammar of the whole object (the buffer has not been validated yet),
+// in the same pass. It returns the index just past the object, or -1 if
+// validate found an error.
 func scanEvent(value []byte, start int, validate bool) (fields, int) {
 	var f fields
-	var m jsonscan.Members
 	if validate {
-		m, _ = jsonscan.ObjectValid(value, start)
-	} else {
-		m, _ = jsonscan.Object(value, start)
+		end := jsonscan.ValidMembers(value, start, func(k, v jsonscan.Span) { f.set(value[k.Start:k.End], v) })
+		return f, end
 	}
+	m, _ := jsonscan.Object(value, start)
 	for {
 		k, v, ok := m.Next()
 		if !ok {
 			return f, m.End()
 		}
-		switch string(k) {
-		case "eventType":
-			f.eventType = v
-		case "outcome":
-			f.outcome = v
-		case "published":
-			f.published = v
-		case "uuid":
-			f.uuid = v
-		case "target":
-			f.target = v
-		case "data":
-			f.data = v
-		default:
-			if !jsonscan.Plain(k) {
-				f.setEscaped(k, v)
-			}
-		}
+		f.set(k, v)
 	}
 }
 
-// setEscaped is scanEvent's slow path for a key written with escapes.
-func (f *fields) setEscaped(k []byte, v jsonscan.Span) {
-	switch {
-	case jsonscan.Equal(k, "eventType"):
+// set records member k (raw, as written) if it is one Decode uses.
+func (f *fields) set(k []byte, v jsonscan.Span) {
+	if !jsonscan.Plain(k) {
+		// A key written with escapes: rare enough to take the slow path.
+		var kb [64]byte
+		k = jsonscan.AppendString(kb[:0], k)
+	}
+	switch string(k) {
+	case "eventType":
 		f.eventType = v
-	case jsonscan.Equal(k, "outcome"):
+	case "outcome":
 		f.outcome = v
-	case jsonscan.Equal(k, "published"):
+	case "published":
 		f.published = v
-	case jsonscan.Equal(k, "uuid"):
+	case "uuid":
 		f.uuid = v
-	case jsonscan.Equal(k, "target"):
+	case "target":
 		f.target = v
-	case jsonscan.Equal(k, "data"):
+	case "data":
 		f.data = v
 	}
 }

@@ -231,13 +231,31 @@ func FuzzValid(f *testing.F) {
 			t.Fatalf("Skip out of range: %d", end)
 		}
 		m, _ := ObjectValid(data, start)
+		var viaMembers []Span
 		for {
-			if _, _, ok := m.Next(); !ok {
+			_, v, ok := m.Next()
+			if !ok {
 				break
 			}
+			viaMembers = append(viaMembers, v)
+		}
+		var viaFunc []Span
+		vmEnd := ValidMembers(data, start, func(_, v Span) { viaFunc = append(viaFunc, v) })
+		if start < len(data) && data[start] == '{' && (vmEnd >= 0) != (m.End() >= 0) {
+			t.Fatalf("ValidMembers end %d, ObjectValid end %d", vmEnd, m.End())
 		}
 		if !got {
 			return
+		}
+		if data[start] == '{' {
+			if vmEnd != end || len(viaFunc) != len(viaMembers) {
+				t.Fatalf("ValidMembers: end %d (want %d), %d members (want %d)", vmEnd, end, len(viaFunc), len(viaMembers))
+			}
+			for i := range viaFunc {
+				if viaFunc[i] != viaMembers[i] {
+					t.Fatalf("member %d: %v vs %v", i, viaFunc[i], viaMembers[i])
+				}
+			}
 		}
 		if WS(data, end) != len(data) {
 			t.Fatalf("Skip(%q) = %d does not cover the value", data, end)
@@ -277,4 +295,21 @@ func FuzzParseTime(f *testing.F) {
 			t.Fatalf("ParseTime(%q) = %v, %v; time.Parse: %v, %v", s, got, ok, want, err)
 		}
 	})
+}
+
+func TestValidMembers(t *testing.T) {
+	data := []byte(`{"actor":{"id":"x","type":{"deep":[1,{"k":2}]}},"eventType" : "a.b", "n":-1.5e3,"t":true,"arr":[{"x":1}],"e":{}}`)
+	var got []string
+	end := ValidMembers(data, 0, func(k, v Span) {
+		got = append(got, string(data[k.Start:k.End])+"="+string(data[v.Start:v.End]))
+	})
+	want := []string{`actor={"id":"x","type":{"deep":[1,{"k":2}]}}`, `eventType="a.b"`, `n=-1.5e3`, `t=true`, `arr=[{"x":1}]`, `e={}`}
+	if end != len(data) || strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("ValidMembers: end %d, members\n%q\nwant\n%q", end, got, want)
+	}
+	for _, bad := range []string{`{"a":1,}`, `{"a":[1}`, `[1]`, `{"a" 1}`, `{"a":{"b":1]}`} {
+		if end := ValidMembers([]byte(bad), 0, func(_, _ Span) {}); end != -1 {
+			t.Errorf("ValidMembers(%q) = %d, want -1", bad, end)
+		}
+	}
 }

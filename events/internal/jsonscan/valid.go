@@ -50,22 +50,56 @@ const (
 
 // validValue validates the value starting at data[i] (not whitespace),
 // nested depth containers deep, and returns the index just past it, or -1.
+func validValue(data []byte, i, depth int) int {
+	return validate(data, i, depth, nil)
+}
+
+// MemberFunc receives one member of an object that ValidMembers validates:
+// the Span of its key as written between the quotes (escapes not decoded)
+// and its value's Span. Positions rather than slices are passed so that the
+// buffer does not escape through the callback.
+type MemberFunc func(key, val Span)
+
+// ValidMembers validates the object that starts at data[i] and calls fn for
+// each of its members, in order, once the member's value has been
+// validated. It returns the index just past the object, or -1 if data[i]
+// does not start a valid object (fn may have been called for the members
+// before the error). It is the one-pass form of Valid plus Object for a
+// buffer that has not been validated yet.
+func ValidMembers(data []byte, i int, fn MemberFunc) int {
+	if i >= len(data) || data[i] != '{' {
+		return -1
+	}
+	return validate(data, i, 0, fn)
+}
+
+// validate is validValue, calling fn (when not nil) for each member of the
+// top-level value if it is an object.
 //
 // It is one loop with an explicit stack rather than a recursive descent: the
 // records it reads are mostly short strings and small objects, where call
 // overhead would cost as much as the scanning itself.
-func validValue(data []byte, i, depth int) int {
+func validate(data []byte, i, depth int, fn MemberFunc) int {
 	// stack holds one bit per open container: 1 for an object, 0 for an
 	// array. The first 128 levels live in inline; deeper records (rare, and
 	// bounded by MaxDepth) get a heap slice.
 	var inline [2]uint64
 	stack := inline[:]
 	base := depth // containers open around this value
+	top := base + 1
 	n := len(data)
+	inKey := false
+	var keyStart, keyEnd, valStart int
+	if fn != nil && (i >= n || data[i] != '{') {
+		fn = nil
+	}
 
 value: // a value starts at i (whitespace skipped)
 	if i >= n {
 		return -1
+	}
+	if depth == top {
+		valStart = i
 	}
 	switch c := data[i]; c {
 	case '"':
@@ -133,18 +167,13 @@ key: // a member key starts at i (whitespace skipped)
 	if i >= n || data[i] != '"' {
 		return -1
 	}
-	i = validString(data, i+1)
-	if i < 0 {
-		return -1
+	i++
+	if depth == top {
+		keyStart = i
 	}
-	i = WS(data, i)
-	if i >= n || data[i] != ':' {
-		return -1
-	}
-	i = WS(data, i+1)
-	goto value
+	inKey = true
 
-str: // inside a string value, after its opening quote
+str: // inside a string (a key when inKey), after its opening quote
 	for {
 		for i+8 <= n {
 			x := binary.LittleEndian.Uint64(data[i:])
@@ -167,7 +196,27 @@ str: // inside a string value, after its opening quote
 		switch data[i] {
 		case '"':
 			i++
-			goto after
+			if !inKey {
+				goto after
+			}
+			inKey = false
+			if depth == top {
+				keyEnd = i - 1
+			}
+			if i < n && data[i] == ':' {
+				i++
+			} else {
+				i = WS(data, i)
+				if i >= n || data[i] != ':' {
+					return -1
+				}
+				i++
+			}
+			if i < n && data[i] > ' ' {
+				goto value
+			}
+			i = WS(data, i)
+			goto value
 		case '\\':
 			i = escape(data, i)
 			if i < 0 {
@@ -182,9 +231,10 @@ after: // a value ended at i
 	if depth == base {
 		return i
 	}
-	if i < n && data[i] > ' ' {
-		// no whitespace: the common case of compact JSON
-	} else {
+	if depth == top && fn != nil {
+		fn(Span{keyStart, keyEnd}, Span{valStart, i})
+	}
+	if i >= n || data[i] <= ' ' {
 		i = WS(data, i)
 		if i >= n {
 			return -1
@@ -192,7 +242,10 @@ after: // a value ended at i
 	}
 	switch data[i] {
 	case ',':
-		i = WS(data, i+1)
+		i++
+		if i >= n || data[i] <= ' ' {
+			i = WS(data, i)
+		}
 		if stack[(depth-1-base)>>6]&(1<<((depth-1-base)&63)) != 0 {
 			goto key
 		}
