@@ -1,0 +1,394 @@
+package runtime
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/segmentio/kafka-go"
+
+	"github.com/jmlwatch/jmlwatch/events"
+	"github.com/jmlwatch/jmlwatch/events/entra"
+	"github.com/jmlwatch/jmlwatch/events/gen"
+	"github.com/jmlwatch/jmlwatch/events/okta"
+	"github.com/jmlwatch/jmlwatch/processor/broker"
+	"github.com/jmlwatch/jmlwatch/processor/correlator"
+	"github.com/jmlwatch/jmlwatch/processor/internal/memkv"
+	"github.com/jmlwatch/jmlwatch/processor/policy"
+	"github.com/jmlwatch/jmlwatch/processor/replay"
+)
+
+// harness is an in-process broker plus helpers to produce and read topics.
+type harness struct {
+	t   *testing.T
+	ctx context.Context
+	b   *broker.Broker
+}
+
+func newHarness(t *testing.T) *harness {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	t.Cleanup(cancel)
+	b, err := broker.Start(ctx, broker.Options{Partitions: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(b.Close)
+	return &harness{t: t, ctx: ctx, b: b}
+}
+
+func (h *harness) produce(topic string, msgs ...kafka.Message) {
+	h.t.Helper()
+	w := &kafka.Writer{Addr: kafka.TCP(h.b.Addr()), Topic: topic, AllowAutoTopicCreation: true,
+		BatchTimeout: time.Millisecond, BatchSize: 10000, RequiredAcks: kafka.RequireAll}
+	defer w.Close()
+	for {
+		err := w.WriteMessages(h.ctx, msgs...)
+		if err == nil {
+			return
+		}
+		if h.ctx.Err() != nil || !errors.Is(err, kafka.UnknownTopicOrPartition) && !strings.Contains(err.Error(), "Leader Not Available") {
+			h.t.Fatalf("producing to %s: %v", topic, err)
+		}
+	}
+}
+
+// read reads topic partition 0 until it holds n records (polling).
+func (h *harness) read(topic string, n int) []kafka.Message {
+	h.t.Helper()
+	r := kafka.NewReader(kafka.ReaderConfig{Brokers: []string{h.b.Addr()}, Topic: topic, Partition: 0, MaxWait: 50 * time.Millisecond})
+	defer r.Close()
+	var out []kafka.Message
+	for len(out) < n {
+		m, err := r.ReadMessage(h.ctx)
+		if err != nil {
+			h.t.Fatalf("reading %s: got %d of %d records: %v", topic, len(out), n, err)
+		}
+		out = append(out, m)
+	}
+	return out
+}
+
+// start runs a Runtime in the background; stop cancels it and waits.
+func (h *harness) start(cfg *Config, pol *policy.Policy, rebuild bool) (rt *Runtime, stop func() error) {
+	h.t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	rt, err = New(Options{Config: cfg, Policy: pol, Listener: ln, Rebuild: rebuild})
+	if err != nil {
+		ln.Close()
+		h.t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(h.ctx)
+	done := make(chan error, 1)
+	go func() { done <- rt.Run(ctx) }()
+	return rt, func() error { cancel(); return <-done }
+}
+
+func (h *harness) config(stateDir string, inputs ...Input) *Config {
+	c := Defaults()
+	c.Brokers = []string{h.b.Addr()}
+	c.StateDir = stateDir
+	c.Inputs = inputs
+	c.Clock = ClockEvent
+	c.MaxIdle = 10 * time.Second // everything is produced before the start
+	c.Outputs.AlertsTopic = c.Outputs.EventsTopic
+	c.Outputs.Mode = ModeStructured
+	return c
+}
+
+// waitReady polls /readyz until it reports role.
+func waitRole(t *testing.T, ctx context.Context, rt *Runtime, role string) {
+	t.Helper()
+	for {
+		resp, err := http.Get("http://" + rt.HTTPAddr() + "/readyz")
+		if err == nil {
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if strings.Contains(string(body), `"role":"`+role+`"`) {
+				return
+			}
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("role never became %s (last: %v)", role, rt.Readiness())
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}
+
+// genData generates a small world: the lines of each file in order.
+func genData(t *testing.T, workers, days int) (map[gen.File][][]byte, *policy.Policy) {
+	t.Helper()
+	files := map[gen.File][][]byte{}
+	_, err := gen.Generate(context.Background(), gen.Config{Workers: workers, Days: days, Seed: 7, NoisePerRecord: 1},
+		func(f gen.File, _ time.Time, line []byte) error {
+			files[f] = append(files[f], bytes.Clone(line))
+			return nil
+		})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pol, err := policy.Parse([]byte(gen.Policy()), "gen-policy.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return files, pol
+}
+
+// lineSource is a replay.Source over the lines of one generated file.
+type lineSource struct {
+	name    string
+	format  string
+	aliases map[string]string
+	lines   [][]byte
+	pending []replay.Record
+	line    int
+}
+
+func (s *lineSource) Next() (replay.Record, error) {
+	for len(s.pending) == 0 {
+		if s.line >= len(s.lines) {
+			return replay.Record{}, io.EOF
+		}
+		v := s.lines[s.line]
+		s.line++
+		var items []events.Item
+		switch s.format {
+		case FormatOkta:
+			items = okta.Decode(v, s.aliases)
+		case FormatEntra:
+			items = entra.Decode(v)
+		default:
+			items = events.DecodeStructured(v)
+		}
+		for _, it := range items {
+			s.pending = append(s.pending, replay.Record{Input: s.name, Line: s.line, Item: it})
+		}
+	}
+	r := s.pending[0]
+	s.pending = s.pending[1:]
+	return r, nil
+}
+
+type memState struct{ kv *memkv.KV }
+
+func (m memState) NewBatch() replay.Batch { return m.kv.NewBatch() }
+
+// replayOutputs runs replay over the files and returns the structured
+// encoding of every output in emission order.
+func replayOutputs(t *testing.T, files map[gen.File][][]byte, pol *policy.Policy) []string {
+	t.Helper()
+	var srcs []replay.Source
+	for _, f := range gen.Files() {
+		srcs = append(srcs, &lineSource{name: f.Name(), format: f.Format(), aliases: pol.Aliases, lines: files[f]})
+	}
+	var outs []string
+	_, err := replay.Run(context.Background(), replay.Config{
+		Correlator: correlator.New(pol),
+		State:      memState{memkv.New()},
+		Sources:    srcs,
+		Output: func(o events.Output) error {
+			b, err := events.EncodeStructured(o)
+			outs = append(outs, string(b))
+			return err
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return outs
+}
+
+// produceFiles produces every generated file to its own topic (named after
+// the file) and returns the inputs in replay's --input order.
+func (h *harness) produceFiles(files map[gen.File][][]byte) []Input {
+	var ins []Input
+	for _, f := range gen.Files() {
+		topic := strings.TrimSuffix(f.Name(), ".jsonl")
+		msgs := make([]kafka.Message, len(files[f]))
+		for i, l := range files[f] {
+			msgs[i] = kafka.Message{Value: l}
+			if f.Format() == FormatCloudEvents {
+				msgs[i].Headers = []kafka.Header{{Key: "content-type", Value: []byte(events.ContentTypeCloudEventsJSON)}}
+			}
+		}
+		if len(msgs) > 0 {
+			h.produce(topic, msgs...)
+		}
+		ins = append(ins, Input{Topic: topic, Format: f.Format()})
+	}
+	return ins
+}
+
+func values(ms []kafka.Message) []string {
+	out := make([]string, len(ms))
+	for i, m := range ms {
+		out[i] = string(m.Value)
+	}
+	return out
+}
+
+func diffOutputs(t *testing.T, got, want []string) {
+	t.Helper()
+	if len(got) != len(want) {
+		t.Errorf("got %d outputs, want %d", len(got), len(want))
+	}
+	for i := range min(len(got), len(want)) {
+		if got[i] != want[i] {
+			t.Fatalf("output %d differs:\n got %s\nwant %s", i, got[i], want[i])
+		}
+	}
+}
+
+// TestRunAgreesWithReplay: with records in time order per topic and
+// clock: event, run emits exactly replay's outputs in replay's order; a
+// restart then resumes without applying anything twice.
+func TestRunAgreesWithReplay(t *testing.T) {
+	h := newHarness(t)
+	files, pol := genData(t, 40, 90)
+	want := replayOutputs(t, files, pol)
+	if len(want) < 20 {
+		t.Fatalf("only %d replay outputs: the generated world is too small to test anything", len(want))
+	}
+	t.Logf("replay emitted %d outputs", len(want))
+	ins := h.produceFiles(files)
+	dir := t.TempDir()
+	cfg := h.config(dir, ins...)
+	rt, stop := h.start(cfg, pol, false)
+	waitRole(t, h.ctx, rt, RoleOwner)
+	got := values(h.read(cfg.Outputs.EventsTopic, len(want)))
+	diffOutputs(t, got, want)
+	if err := stop(); err != nil {
+		t.Fatalf("run after SIGTERM: %v", err)
+	}
+
+	// Restart on the same store: nothing is applied again, so nothing new
+	// is emitted, even after a new record that emits nothing.
+	rt, stop = h.start(h.config(dir, ins...), pol, false)
+	waitRole(t, h.ctx, rt, RoleOwner)
+	extra := kafka.Message{Value: []byte(`{"specversion":"1.0","id":"late-snap","source":"hr","type":"io.jmlwatch.hr.snapshot","time":"2026-01-05T00:00:00Z","data":{"worker_id":"nobody-new"}}`),
+		Headers: []kafka.Header{{Key: "content-type", Value: []byte(events.ContentTypeCloudEventsJSON)}}}
+	h.produce(ins[0].Topic, extra)
+	// Poll until the extra record is checkpointed.
+	for {
+		offs, err := rt.DB().Offsets()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var next int64
+		for tp, o := range offs {
+			if tp.Topic == ins[0].Topic {
+				next = o.Next
+			}
+		}
+		if next == int64(len(files[gen.FileHR])+1) {
+			break
+		}
+		if h.ctx.Err() != nil {
+			t.Fatalf("extra record never applied (next %d)", next)
+		}
+		time.Sleep(10 * time.Millisecond) // polling, not synchronising
+	}
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+	all := h.read(cfg.Outputs.EventsTopic, len(want))
+	r := kafka.NewReader(kafka.ReaderConfig{Brokers: []string{h.b.Addr()}, Topic: cfg.Outputs.EventsTopic, Partition: 0})
+	defer r.Close()
+	conn, err := kafka.DialLeader(h.ctx, "tcp", h.b.Addr(), cfg.Outputs.EventsTopic, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	last, err := conn.ReadLastOffset()
+	conn.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if last != int64(len(all)) {
+		t.Errorf("output topic holds %d records after the restart, want %d (duplicates)", last, len(all))
+	}
+}
+
+func TestDeadLetters(t *testing.T) {
+	h := newHarness(t)
+	pol, err := policy.Parse([]byte(gen.Policy()), "p.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	good := func(id, worker string) string {
+		return fmt.Sprintf(`{"id":"%s","activityDateTime":"2026-02-01T10:00:00Z","activityDisplayName":"Disable account","result":"success","targetResources":[{"type":"User","id":"%s","userPrincipalName":"%s@example.com"}]}`, id, worker, worker)
+	}
+	bad := `{"id":"e2","activityDateTime":"not-a-time","activityDisplayName":"Disable account","result":"success","targetResources":[{"type":"User","id":"u2"}]}`
+	env := `{"records":[{"properties":` + good("e1", "u1") + `},{"properties":` + bad + `},{"properties":` + good("e3", "u3") + `}]}`
+	h.produce("entra", kafka.Message{Key: []byte("k1"), Value: []byte(env), Headers: []kafka.Header{{Key: "x-origin", Value: []byte("hub")}}})
+	h.produce("hr", kafka.Message{Key: []byte("k2"), Value: []byte(`{not json`), Headers: []kafka.Header{{Key: "content-type", Value: []byte(events.ContentTypeCloudEventsJSON)}}})
+
+	cfg := h.config(t.TempDir(), Input{Topic: "hr", Format: FormatCloudEvents}, Input{Topic: "entra", Format: FormatEntra})
+	rt, stop := h.start(cfg, pol, false)
+	defer stop()
+	waitRole(t, h.ctx, rt, RoleOwner)
+	dl := h.read(cfg.Outputs.DLQTopic, 2)
+	hdr := func(m kafka.Message) map[string]string {
+		out := map[string]string{}
+		for _, x := range m.Headers {
+			out[x.Key] = string(x.Value)
+		}
+		return out
+	}
+	byTopic := map[string]kafka.Message{}
+	for _, m := range dl {
+		byTopic[hdr(m)["jmlwatch_dlq_topic"]] = m
+	}
+	e, ok := byTopic["entra"]
+	if !ok {
+		t.Fatalf("no dead letter from entra: %v", dl)
+	}
+	eh := hdr(e)
+	if string(e.Key) != "k1" || eh["x-origin"] != "hub" || eh["jmlwatch_dlq_index"] != "1" ||
+		eh["jmlwatch_dlq_partition"] != "0" || eh["jmlwatch_dlq_offset"] != "0" ||
+		!strings.HasPrefix(eh["jmlwatch_dlq_reason"], "bad_timestamp: ") {
+		t.Errorf("entra dead letter: key %q headers %v", e.Key, eh)
+	}
+	if !bytes.Contains(e.Value, []byte(`"id":"e2"`)) || bytes.Contains(e.Value, []byte(`"e1"`)) {
+		t.Errorf("entra dead letter value is not the bad element: %s", e.Value)
+	}
+	hm, ok := byTopic["hr"]
+	if !ok {
+		t.Fatalf("no dead letter from hr")
+	}
+	hh := hdr(hm)
+	if string(hm.Value) != `{not json` || string(hm.Key) != "k2" || !strings.HasPrefix(hh["jmlwatch_dlq_reason"], "bad_json: ") ||
+		hh["content-type"] != events.ContentTypeCloudEventsJSON {
+		t.Errorf("hr dead letter: %q %v", hm.Value, hh)
+	}
+	if _, ok := hh["jmlwatch_dlq_index"]; ok {
+		t.Errorf("a whole-record dead letter has jmlwatch_dlq_index")
+	}
+	// The good elements applied: two entra records held (unknown workers).
+	for {
+		resp, err := http.Get("http://" + rt.HTTPAddr() + "/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if strings.Contains(string(body), `jmlwatch_records_total{outcome="held",topic="entra",type="io.jmlwatch.account.disabled"} 2`) &&
+			strings.Contains(string(body), `jmlwatch_records_total{outcome="rejected",topic="entra",type="bad_timestamp"} 1`) {
+			break
+		}
+		if h.ctx.Err() != nil {
+			t.Fatalf("metrics never showed the good elements applied:\n%s", body)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
