@@ -55,6 +55,7 @@ Exit status: 0 success, 1 runtime failure, 2 bad usage, config or policy.`,
 		newBrokerCmd(),
 		newGenCmd(),
 		newDemoCmd(),
+		newReportCmd(),
 		newReplayCmd(),
 	)
 	return root

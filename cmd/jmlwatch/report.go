@@ -1,0 +1,145 @@
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"slices"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/jmlwatch/jmlwatch/processor/policy"
+	"github.com/jmlwatch/jmlwatch/processor/report"
+)
+
+// maxBadRecordLines bounds the malformed records report lists on stderr; the
+// rest are counted.
+const maxBadRecordLines = 20
+
+// newReportCmd returns `jmlwatch report`: the programme metrics of SPEC
+// section 9 over files of output events.
+func newReportCmd() *cobra.Command {
+	var (
+		inputs     []string
+		configPath string
+		periodStr  string
+		baseStr    string
+		policyPath string
+		tz         string
+		format     string
+		outPath    string
+	)
+	cmd := &cobra.Command{
+		Use:   "report (--input PATH... | --config FILE) [--period A/B] [--baseline C/D] [--policy FILE] [--timezone TZ] [--format table|json|csv|html] [--output FILE]",
+		Short: "Programme metrics (time to provision/revoke, SLA ratios, breaches, orphans) over output events",
+		Long: `report reads jmlwatch output events (JSON Lines of structured CloudEvents:
+replay output, or a dump of the events and alerts topics) and computes the
+programme metrics of SPEC section 9 for a period and, with --baseline, their
+change over a baseline.
+
+Periods are FROM/TO, each an RFC 3339 timestamp or a date (YYYY-MM-DD, a
+midnight in --timezone), half-open: 2026-03-01/2026-04-01 is all of March.
+The default period is the 30 days up to the latest event (the greatest
+CloudEvent time in the inputs), including it. Percentiles are nearest-rank.
+See docs/REPORT.md for every definition and the JSON contract.
+
+Malformed records are listed on stderr with file and line and skipped.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if configPath != "" {
+				return usageErrorf("--config %s: reading the events and alerts topics from Kafka is not yet supported; dump them to files and use --input", configPath)
+			}
+			if len(inputs) == 0 {
+				return usageErrorf("--input: at least one file of output events is required")
+			}
+			for _, in := range inputs {
+				if _, err := os.Stat(in); err != nil {
+					return usageErrorf("--input %s: %w", in, err)
+				}
+			}
+			loc, err := time.LoadLocation(tz)
+			if err != nil {
+				return usageErrorf("--timezone %q: %w", tz, err)
+			}
+			f, err := report.ParseFormat(format)
+			if err != nil {
+				return usageErrorf("--format: %w", err)
+			}
+			opts := report.Options{Inputs: inputs, Location: loc}
+			if periodStr != "" {
+				w, err := report.ParseWindow(periodStr, loc)
+				if err != nil {
+					return usageErrorf("--period %w", err)
+				}
+				opts.Period = &w
+			}
+			if baseStr != "" {
+				w, err := report.ParseWindow(baseStr, loc)
+				if err != nil {
+					return usageErrorf("--baseline %w", err)
+				}
+				opts.Baseline = &w
+			}
+			if policyPath != "" {
+				p, err := policy.Load(policyPath)
+				if err != nil {
+					return usageError(err)
+				}
+				systems := make([]string, 0, len(p.Systems))
+				for name := range p.Systems {
+					systems = append(systems, name)
+				}
+				slices.Sort(systems)
+				opts.PolicySystems = systems
+			}
+			stderr := cmd.ErrOrStderr()
+			var bad int
+			opts.BadRecord = func(b *report.BadRecord) {
+				bad++
+				if bad <= maxBadRecordLines {
+					fmt.Fprintf(stderr, "jmlwatch report: skipped %v\n", b)
+				}
+			}
+			rep, err := report.Build(cmd.Context(), opts)
+			if err != nil {
+				return err
+			}
+			if bad > maxBadRecordLines {
+				fmt.Fprintf(stderr, "jmlwatch report: skipped %d malformed records in all (%d listed)\n", bad, maxBadRecordLines)
+			}
+			out := cmd.OutOrStdout()
+			var file *os.File
+			if outPath != "" && outPath != "-" {
+				if file, err = os.Create(outPath); err != nil {
+					return fmt.Errorf("--output: %w", err)
+				}
+				defer file.Close()
+				out = file
+			}
+			bw := bufio.NewWriter(out)
+			if err := rep.Write(bw, f); err != nil {
+				return err
+			}
+			if err := bw.Flush(); err != nil {
+				return fmt.Errorf("writing report: %w", err)
+			}
+			if file != nil {
+				if err := file.Close(); err != nil {
+					return fmt.Errorf("--output: %w", err)
+				}
+			}
+			return nil
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringArrayVar(&inputs, "input", nil, "file of output events, JSON Lines of structured CloudEvents (repeatable)")
+	fl.StringVar(&configPath, "config", "", "run config, to read the events and alerts topics (not yet supported)")
+	fl.StringVar(&periodStr, "period", "", "FROM/TO, RFC 3339 timestamps or dates, half-open (default: the 30 days up to the latest event)")
+	fl.StringVar(&baseStr, "baseline", "", "FROM/TO to compare the period with (default: none)")
+	fl.StringVar(&policyPath, "policy", "", "policy file, for integration_coverage_ratio")
+	fl.StringVar(&tz, "timezone", "UTC", "IANA time zone of dates, weeks and printed times")
+	fl.StringVar(&format, "format", "table", "table, json, csv or html")
+	fl.StringVarP(&outPath, "output", "o", "", "write the report to FILE (default: stdout)")
+	return cmd
+}
