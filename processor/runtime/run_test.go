@@ -79,6 +79,13 @@ func (h *harness) read(topic string, n int) []kafka.Message {
 // start runs a Runtime in the background; stop cancels it and waits.
 func (h *harness) start(cfg *Config, pol *policy.Policy, rebuild bool) (rt *Runtime, stop func() error) {
 	h.t.Helper()
+	rt, stop, _ = h.startDone(cfg, pol, rebuild)
+	return rt, stop
+}
+
+// startDone is start also returning the channel Run's result arrives on.
+func (h *harness) startDone(cfg *Config, pol *policy.Policy, rebuild bool) (rt *Runtime, stop func() error, done <-chan error) {
+	h.t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		h.t.Fatal(err)
@@ -89,9 +96,11 @@ func (h *harness) start(cfg *Config, pol *policy.Policy, rebuild bool) (rt *Runt
 		h.t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(h.ctx)
-	done := make(chan error, 1)
-	go func() { done <- rt.Run(ctx) }()
-	return rt, func() error { cancel(); return <-done }
+	ch := make(chan error, 1)
+	var result error
+	finished := make(chan struct{})
+	go func() { result = rt.Run(ctx); ch <- result; close(finished) }()
+	return rt, func() error { cancel(); <-finished; return result }, ch
 }
 
 func (h *harness) config(stateDir string, inputs ...Input) *Config {
