@@ -320,9 +320,11 @@ func (tx *Tx) orphanCase(w *worker, t time.Time) (*caseState, error) {
 }
 
 // orphan emits orphan.detected for account a of the worker's leaver case,
-// once per (case, system, account).
-func (tx *Tx) orphan(w *worker, a *account, t time.Time) error {
-	c, err := tx.orphanCase(w, t)
+// once per (case, system, account), when seen (the time of the record that
+// showed a active) makes it an orphan. The event's time is the causing
+// record's.
+func (tx *Tx) orphan(w *worker, a *account, seen time.Time) error {
+	c, err := tx.orphanCase(w, seen)
 	if err != nil || c == nil {
 		return err
 	}

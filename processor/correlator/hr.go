@@ -223,7 +223,7 @@ func (tx *Tx) trigger(w *worker, in *events.Input, kind events.Kind, reason, old
 		// count whatever the order of arrival.
 		for _, a := range w.Accounts {
 			if !a.SeenActiveAt.IsZero() && !a.SeenActiveAt.Before(eff) {
-				if err := tx.orphan(w, a, in.Time); err != nil {
+				if err := tx.orphan(w, a, a.SeenActiveAt); err != nil {
 					return 0, err
 				}
 			}
