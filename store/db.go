@@ -1,0 +1,365 @@
+package store
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/cockroachdb/pebble/v2"
+	"github.com/cockroachdb/pebble/v2/vfs"
+)
+
+// DefaultCacheSize is the block cache size when Options.CacheSize is 0.
+const DefaultCacheSize int64 = 64 << 20
+
+// Options configure Open. The zero value is usable.
+type Options struct {
+	// CacheSize is the size in bytes of Pebble's block cache, which holds
+	// recently read blocks of the on-disk tables; 0 means DefaultCacheSize.
+	// The correlator reads several keys per event, so a cache that holds
+	// the working set (open cases, accounts of active workers) avoids disk
+	// reads on the hot path.
+	CacheSize int64
+	// InMemory keeps the whole store in memory (vfs.NewMem): nothing
+	// survives Close. For tests and for replay without --state.
+	InMemory bool
+	// Logger receives Pebble's log lines; nil logs errors to stderr and
+	// drops the rest.
+	Logger Logger
+
+	// fs, when set, replaces the file system (tests inject faults).
+	fs vfs.FS
+}
+
+// DB is an open store. It is safe for concurrent use. Close it when done.
+type DB struct {
+	pdb    *pebble.DB
+	cache  *pebble.Cache
+	logger Logger
+	// failed holds the fatal error after a write failed; writes then
+	// return it.
+	failed atomic.Pointer[error]
+
+	// closeMu is held for reading by every call in progress and for
+	// writing by Close, so Close never runs under a call.
+	closeMu sync.RWMutex
+	closed  bool // REQUIRES: closeMu
+
+	mu struct {
+		sync.Mutex
+		// nextSeq is the sequence number the next outbox entry gets.
+		nextSeq uint64
+		// owner is the batch holding uncommitted outbox entries, if any.
+		owner *Batch
+		// depth is the number of committed outbox entries.
+		depth int
+	}
+}
+
+// Open opens the store in dir, creating it if needed. With
+// opts.InMemory, dir only names the store in messages and may be empty.
+// The store's files are locked: a second Open of the same dir fails until
+// the first is closed.
+func Open(dir string, opts Options) (*DB, error) {
+	if opts.CacheSize < 0 {
+		return nil, fmt.Errorf("store: opening %s: negative cache size %d", dir, opts.CacheSize)
+	}
+	if opts.CacheSize == 0 {
+		opts.CacheSize = DefaultCacheSize
+	}
+	if opts.Logger == nil {
+		opts.Logger = defaultLogger()
+	}
+	fs := opts.fs
+	if fs == nil && opts.InMemory {
+		fs = vfs.NewMem()
+	}
+	if dir == "" {
+		if !opts.InMemory {
+			return nil, errors.New("store: opening: empty directory")
+		}
+		dir = "mem"
+	}
+
+	db := &DB{logger: opts.Logger}
+	cache := pebble.NewCache(opts.CacheSize)
+	popts := &pebble.Options{
+		Cache:              cache,
+		FS:                 fs,
+		FormatMajorVersion: pebble.FormatNewest,
+		Logger:             pebbleLogger{l: opts.Logger, failed: &db.failed},
+		EventListener:      eventListener(opts.Logger),
+	}
+	pdb, err := openPebble(dir, popts)
+	if err != nil {
+		cache.Unref()
+		return nil, fmt.Errorf("store: opening %s: %w", dir, err)
+	}
+	db.pdb, db.cache = pdb, cache
+	if err := db.init(); err != nil {
+		_ = pdb.Close()
+		cache.Unref()
+		return nil, fmt.Errorf("store: opening %s: %w", dir, err)
+	}
+	return db, nil
+}
+
+// openPebble opens Pebble, turning a fatal log line into an error.
+func openPebble(dir string, opts *pebble.Options) (db *pebble.DB, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			fp, ok := r.(fatalPanic)
+			if !ok {
+				panic(r)
+			}
+			db, err = nil, errors.New(fp.msg)
+		}
+	}()
+	return pebble.Open(dir, opts)
+}
+
+// init checks or writes the schema version and loads the outbox counters.
+func (db *DB) init() error {
+	v, ok, err := db.getRaw(keySchema)
+	if err != nil {
+		return err
+	}
+	if ok {
+		if len(v) != 4 {
+			return fmt.Errorf("%w: malformed version %x", ErrSchema, v)
+		}
+		if got := binary.BigEndian.Uint32(v); got != schemaVersion {
+			return fmt.Errorf("%w: %d (this version reads %d)", ErrSchema, got, schemaVersion)
+		}
+	} else {
+		if err := db.pdb.Set(keySchema, binary.BigEndian.AppendUint32(nil, schemaVersion), pebble.Sync); err != nil {
+			return fatal("writing schema version", err)
+		}
+	}
+
+	next := uint64(1)
+	if v, ok, err := db.getRaw(keyOutboxNext); err != nil {
+		return err
+	} else if ok && len(v) == 8 {
+		next = max(next, binary.BigEndian.Uint64(v))
+	}
+	depth := 0
+	it, err := db.pdb.NewIter(&pebble.IterOptions{LowerBound: outboxLower, UpperBound: outboxUpper})
+	if err != nil {
+		return fatal("scanning outbox", err)
+	}
+	for valid := it.First(); valid; valid = it.Next() {
+		depth++
+		if k := it.Key(); len(k) == 9 {
+			next = max(next, binary.BigEndian.Uint64(k[1:])+1)
+		}
+	}
+	if err := it.Close(); err != nil {
+		return fatal("scanning outbox", err)
+	}
+	db.mu.nextSeq, db.mu.depth = next, depth
+	return nil
+}
+
+// Close closes the store, waiting for calls in progress. Batches not yet
+// committed are discarded. Close must not be called from a Scan callback.
+// Closing twice returns ErrClosed.
+func (db *DB) Close() (err error) {
+	db.closeMu.Lock()
+	defer db.closeMu.Unlock()
+	if db.closed {
+		return ErrClosed
+	}
+	db.closed = true
+	defer db.cache.Unref()
+	if f := db.failed.Load(); f != nil {
+		// Pebble's commit pipeline is wedged after a fatal error and its
+		// Close could block; the files are released when the process exits.
+		return *f
+	}
+	defer db.recoverFatal("close", &err)
+	if err := db.pdb.Close(); err != nil {
+		return fatal("close", err)
+	}
+	return nil
+}
+
+// enter starts a call: it returns ErrClosed if the DB is closed, else
+// holds closeMu for reading until the returned func is called.
+func (db *DB) enter() error {
+	db.closeMu.RLock()
+	if db.closed {
+		db.closeMu.RUnlock()
+		return ErrClosed
+	}
+	return nil
+}
+
+func (db *DB) exit() { db.closeMu.RUnlock() }
+
+// recoverFatal, deferred, turns a fatalPanic raised by Pebble's logger
+// during op into an ErrFatal error in *err.
+func (db *DB) recoverFatal(op string, err *error) {
+	if r := recover(); r != nil {
+		fp, ok := r.(fatalPanic)
+		if !ok {
+			panic(r)
+		}
+		e := fatal(op, errors.New(fp.msg))
+		db.failed.CompareAndSwap(nil, &e)
+		*err = e
+	}
+}
+
+// writeFailure returns the fatal error that disabled writes, or nil.
+func (db *DB) writeFailure() error {
+	if f := db.failed.Load(); f != nil {
+		return *f
+	}
+	return nil
+}
+
+// getRaw reads any key, returning a copy.
+func (db *DB) getRaw(key []byte) ([]byte, bool, error) {
+	v, closer, err := db.pdb.Get(key)
+	if errors.Is(err, pebble.ErrNotFound) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, fatal("get", err)
+	}
+	out := append([]byte(nil), v...)
+	if err := closer.Close(); err != nil {
+		return nil, false, fatal("get", err)
+	}
+	return out, true, nil
+}
+
+// Get returns a copy of the committed value of key and whether it exists.
+func (db *DB) Get(key []byte) (v []byte, ok bool, err error) {
+	if err := checkKey(key); err != nil {
+		return nil, false, err
+	}
+	if err := db.enter(); err != nil {
+		return nil, false, err
+	}
+	defer db.exit()
+	defer db.recoverFatal("get", &err)
+	return db.getRaw(key)
+}
+
+// Scan calls fn for every committed key in [lower, upper) in key order; nil
+// bounds are open (reserved keys are never visited). k and v are valid only
+// during the call. fn returning ErrStop ends the scan with a nil error; any
+// other error ends it and is returned unchanged.
+func (db *DB) Scan(lower, upper []byte, fn func(k, v []byte) error) (err error) {
+	if err := db.enter(); err != nil {
+		return err
+	}
+	defer db.exit()
+	defer db.recoverFatal("scan", &err)
+	lower, upper, ok := userBounds(lower, upper)
+	if !ok {
+		return nil
+	}
+	it, err := db.pdb.NewIter(&pebble.IterOptions{LowerBound: lower, UpperBound: upper})
+	if err != nil {
+		return fatal("scan", err)
+	}
+	return iterate(it, fn)
+}
+
+// userBounds clamps scan bounds to the caller's key space; ok is false
+// when the range is empty.
+func userBounds(lower, upper []byte) (l, u []byte, ok bool) {
+	if len(lower) == 0 || lower[0] < firstUserByte {
+		lower = userLower
+	}
+	if upper != nil && string(upper) <= string(lower) {
+		return nil, nil, false
+	}
+	return lower, upper, true
+}
+
+// iterate runs fn over it from its first key and closes it.
+func iterate(it *pebble.Iterator, fn func(k, v []byte) error) error {
+	var ferr error
+	for valid := it.First(); valid; valid = it.Next() {
+		v, err := it.ValueAndErr()
+		if err != nil {
+			_ = it.Close()
+			return fatal("scan", err)
+		}
+		if ferr = fn(it.Key(), v); ferr != nil {
+			break
+		}
+	}
+	if err := it.Close(); err != nil {
+		return fatal("scan", err)
+	}
+	if errors.Is(ferr, ErrStop) {
+		return nil
+	}
+	return ferr
+}
+
+// TopicPartition names an input partition.
+type TopicPartition struct {
+	Topic     string
+	Partition int
+}
+
+// Offset is a committed input position.
+type Offset struct {
+	// Next is the offset of the next record to read.
+	Next int64
+	// Generation is the consumer group generation that wrote it.
+	Generation int32
+}
+
+// Offsets returns the committed input offsets of every topic-partition.
+func (db *DB) Offsets() (out map[TopicPartition]Offset, err error) {
+	if err := db.enter(); err != nil {
+		return nil, err
+	}
+	defer db.exit()
+	defer db.recoverFatal("offsets", &err)
+	it, err := db.pdb.NewIter(&pebble.IterOptions{LowerBound: offsetLower, UpperBound: offsetUpper})
+	if err != nil {
+		return nil, fatal("offsets", err)
+	}
+	out = map[TopicPartition]Offset{}
+	err = iterate(it, func(k, v []byte) error {
+		tp, ok := parseOffsetKey(k)
+		if !ok || len(v) != 12 {
+			return fatal("offsets", fmt.Errorf("malformed offset entry %x = %x", k, v))
+		}
+		out[tp] = Offset{Next: int64(binary.BigEndian.Uint64(v)), Generation: int32(binary.BigEndian.Uint32(v[8:]))}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// Clock returns the clock last written with Batch.SetClock, and whether
+// there is one.
+func (db *DB) Clock() (t time.Time, ok bool, err error) {
+	if err := db.enter(); err != nil {
+		return time.Time{}, false, err
+	}
+	defer db.exit()
+	defer db.recoverFatal("clock", &err)
+	v, ok, err := db.getRaw(keyClock)
+	if err != nil || !ok {
+		return time.Time{}, false, err
+	}
+	if len(v) != 8 {
+		return time.Time{}, false, fatal("clock", fmt.Errorf("malformed clock %x", v))
+	}
+	return time.Unix(0, int64(binary.BigEndian.Uint64(v))).UTC(), true, nil
+}

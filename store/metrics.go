@@ -1,0 +1,51 @@
+package store
+
+// Metrics is a snapshot of the store's health, for Prometheus.
+type Metrics struct {
+	// DiskSpaceUsage is the bytes on disk of tables, WAL and other files.
+	DiskSpaceUsage uint64
+	// Compactions and Flushes count background work since Open.
+	Compactions int64
+	Flushes     int64
+	// CompactionDebt estimates the bytes to compact before the LSM is
+	// stable; a growing debt means writes outpace the disk.
+	CompactionDebt uint64
+	// ReadAmplification is the number of sorted runs a read may visit.
+	ReadAmplification int
+	// MemTableSize is the bytes of memtables.
+	MemTableSize uint64
+	// BlockCacheSize, BlockCacheHits and BlockCacheMisses describe the
+	// block cache (Options.CacheSize).
+	BlockCacheSize   int64
+	BlockCacheHits   int64
+	BlockCacheMisses int64
+	// OutboxDepth is the number of committed outbox entries.
+	OutboxDepth int
+	// Failed reports a fatal write error: the store accepts no writes.
+	Failed bool
+}
+
+// Metrics returns a snapshot of the store's metrics.
+func (db *DB) Metrics() (Metrics, error) {
+	if err := db.enter(); err != nil {
+		return Metrics{}, err
+	}
+	defer db.exit()
+	m := db.pdb.Metrics()
+	db.mu.Lock()
+	depth := db.mu.depth
+	db.mu.Unlock()
+	return Metrics{
+		DiskSpaceUsage:    m.DiskSpaceUsage(),
+		Compactions:       m.Compact.Count,
+		Flushes:           m.Flush.Count,
+		CompactionDebt:    m.Compact.EstimatedDebt,
+		ReadAmplification: m.ReadAmp(),
+		MemTableSize:      m.MemTable.Size,
+		BlockCacheSize:    m.BlockCache.Size,
+		BlockCacheHits:    m.BlockCache.Hits,
+		BlockCacheMisses:  m.BlockCache.Misses,
+		OutboxDepth:       depth,
+		Failed:            db.failed.Load() != nil,
+	}, nil
+}
