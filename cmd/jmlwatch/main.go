@@ -53,6 +53,7 @@ Exit status: 0 success, 1 runtime failure, 2 bad usage, config or policy.`,
 	root.AddCommand(
 		newValidateCmd(),
 		newBrokerCmd(),
+		newRunCmd(),
 		newGenCmd(),
 		newDemoCmd(),
 		newReportCmd(),
