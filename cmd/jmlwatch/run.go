@@ -2,14 +2,18 @@ package main
 
 import (
 	"errors"
+	"net/http"
+	"os"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/spf13/cobra"
 	"go.uber.org/zap"
 
+	"github.com/jmlwatch/jmlwatch/processor/httpapi"
 	"github.com/jmlwatch/jmlwatch/processor/policy"
 	"github.com/jmlwatch/jmlwatch/processor/runtime"
+	"github.com/jmlwatch/jmlwatch/store"
 )
 
 // newRunCmd returns `jmlwatch run --config FILE [--rebuild]` (SPEC
@@ -24,8 +28,9 @@ func newRunCmd() *cobra.Command {
 		Short: "Run the daemon: Kafka in, Pebble state, Kafka out, HTTP surface",
 		Long: `Run consumes the input topics of the config, correlates them with the
 policy, keeps state in a Pebble store under state_dir, and produces the output
-events (and dead letters) to Kafka. It serves /healthz, /readyz and /metrics
-on http_addr.
+events (and dead letters) to Kafka. It serves /healthz, /readyz, /metrics,
+the API under /api/v1 and the dashboard at / on http_addr; with
+http_token_env set, /api needs that bearer token (the rest stays open).
 
 One member of the consumer group owns every input partition; other members
 stay idle (role standby on /readyz). Supported deployment: one replica on a
@@ -64,7 +69,8 @@ Exit status: 0 after SIGTERM, 1 runtime failure, 2 bad usage, config or policy.`
 			defer func() { _ = log.Sync() }()
 			reg := prometheus.NewRegistry()
 			reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-			rt, err := runtime.New(runtime.Options{Config: cfg, Policy: pol, Rebuild: rebuild, Logger: log, Registry: reg})
+			rt, err := runtime.New(runtime.Options{Config: cfg, Policy: pol, Rebuild: rebuild, Logger: log, Registry: reg,
+				Handler: apiHandler(pol, httpToken(cfg, os.Getenv))})
 			if err != nil {
 				var ce *runtime.ConfigError
 				if errors.As(err, &ce) {
@@ -80,4 +86,27 @@ Exit status: 0 after SIGTERM, 1 runtime failure, 2 bad usage, config or policy.`
 	f.StringVar(&configPath, "config", "", "the run config file (YAML)")
 	f.BoolVar(&rebuild, "rebuild", false, "delete the store and rebuild state from the earliest offsets")
 	return cmd
+}
+
+// apiHandler returns the runtime's Handler: the API and dashboard
+// (processor/httpapi) over the committed state in db. The store offers no
+// Pebble snapshot, so each read goes to the DB itself: Pebble reads never
+// wait for the apply loop's batch commits, and they see only committed
+// micro-batches. token, when not empty, is the bearer token every /api call
+// needs; /healthz, /readyz and /metrics are served by the runtime outside
+// this handler and stay open.
+func apiHandler(pol *policy.Policy, token string) func(db *store.DB) http.Handler {
+	return func(db *store.DB) http.Handler {
+		return httpapi.New(httpapi.Options{State: db, Policy: pol, Token: token})
+	}
+}
+
+// httpToken returns the bearer token of the environment variable the
+// config's http_token_env names ("" when it names none). LoadConfig has
+// already refused a named variable that is unset or empty.
+func httpToken(cfg *runtime.Config, getenv func(string) string) string {
+	if cfg.HTTPTokenEnv == "" {
+		return ""
+	}
+	return getenv(cfg.HTTPTokenEnv)
 }
