@@ -80,30 +80,38 @@ func decodeList(value []byte, start, end int, list jsonscan.Span, name string, s
 
 // elements decodes each element of the array at arr.
 func elements(value []byte, arr jsonscan.Span, sh shape) []events.Item {
-	n := 0
+	var items []events.Item
 	els, _ := jsonscan.Array(value, arr.Start)
-	for {
-		if _, ok := els.Next(); !ok {
-			break
-		}
-		n++
-	}
-	items := make([]events.Item, 0, n)
-	els, _ = jsonscan.Array(value, arr.Start)
 	for i := 0; ; i++ {
-		el, ok := els.Next()
+		start, ok := els.Begin()
 		if !ok {
 			return items
 		}
 		var o outcome
-		if value[el.Start] != '{' {
+		var end int
+		if value[start] != '{' {
+			end = jsonscan.Skip(value, start)
 			o.reject(events.ReasonBadValue, "", "element is not a json object")
 		} else {
-			f, _ := scan(value, el.Start, false)
+			var f fields
+			f, end = scan(value, start, false)
 			decodeElement(&o, value, f, sh)
 		}
-		items = append(items, o.item(value, el.Start, el.End, i))
+		els.Finish(end)
+		if items == nil {
+			items = make([]events.Item, 0, estimate(arr, end-start))
+		}
+		items = append(items, o.item(value, start, end, i))
 	}
+}
+
+// estimate guesses how many elements the array at arr has from the size of
+// the first one, so that the items slice rarely grows.
+func estimate(arr jsonscan.Span, first int) int {
+	if first <= 0 {
+		first = 1
+	}
+	return min((arr.End-arr.Start)/first+1, 4096)
 }
 
 // decodeElement decides the outcome of one object, a directoryAudit or a
@@ -178,10 +186,6 @@ func scan(value []byte, start int, validate bool) (fields, int) {
 
 // set records member k (raw, as written) if it is one Decode uses.
 func (f *fields) set(k []byte, v jsonscan.Span) {
-	if !jsonscan.Plain(k) {
-		var kb [64]byte
-		k = jsonscan.AppendString(kb[:0], k)
-	}
 	switch string(k) {
 	case "id":
 		f.id = v
@@ -205,5 +209,13 @@ func (f *fields) set(k []byte, v jsonscan.Span) {
 		f.records = v
 	case "value":
 		f.value = v
+	default:
+		if jsonscan.Escaped(k) {
+			// A key written with escapes: rare enough to take the slow path.
+			var kb [64]byte
+			if d := jsonscan.AppendString(kb[:0], k); !jsonscan.Escaped(d) {
+				f.set(d, v)
+			}
+		}
 	}
 }

@@ -255,9 +255,32 @@ func timeOf(value []byte, s jsonscan.Span) time.Time {
 // target is one element of targetResources: the positions of the members
 // used.
 type target struct {
-	found                                                  bool
-	index                                                  int
-	id, displayName, userPrincipalName, modifiedProperties jsonscan.Span
+	found                                                       bool
+	index                                                       int
+	typ, id, displayName, userPrincipalName, modifiedProperties jsonscan.Span
+}
+
+// set records member k (raw, as written) if it is one Decode uses.
+func (t *target) set(k []byte, v jsonscan.Span) {
+	switch string(k) {
+	case "type":
+		t.typ = v
+	case "id":
+		t.id = v
+	case "displayName":
+		t.displayName = v
+	case "userPrincipalName":
+		t.userPrincipalName = v
+	case "modifiedProperties":
+		t.modifiedProperties = v
+	default:
+		if jsonscan.Escaped(k) {
+			var kb [64]byte
+			if d := jsonscan.AppendString(kb[:0], k); !jsonscan.Escaped(d) {
+				t.set(d, v)
+			}
+		}
+	}
 }
 
 // path names a member of this target in a rejection, e.g.
@@ -276,35 +299,25 @@ func scanTargets(value []byte, arr jsonscan.Span) targets {
 	var ts targets
 	els, _ := jsonscan.Array(value, arr.Start)
 	for n := 0; ; n++ {
-		el, ok := els.Next()
+		start, ok := els.Begin()
 		if !ok {
 			return ts
 		}
-		if value[el.Start] != '{' {
+		if value[start] != '{' {
+			els.Finish(jsonscan.Skip(value, start))
 			continue
 		}
 		t := target{found: true, index: n}
-		var typ jsonscan.Span
-		m, _ := jsonscan.Object(value, el.Start)
+		m, _ := jsonscan.Object(value, start)
 		for {
 			k, v, ok := m.Next()
 			if !ok {
 				break
 			}
-			switch {
-			case jsonscan.Equal(k, "type"):
-				typ = v
-			case jsonscan.Equal(k, "id"):
-				t.id = v
-			case jsonscan.Equal(k, "displayName"):
-				t.displayName = v
-			case jsonscan.Equal(k, "userPrincipalName"):
-				t.userPrincipalName = v
-			case jsonscan.Equal(k, "modifiedProperties"):
-				t.modifiedProperties = v
-			}
+			t.set(k, v)
 		}
-		raw, _ := jsonscan.String(value, typ)
+		els.Finish(m.End())
+		raw, _ := jsonscan.String(value, t.typ)
 		switch {
 		case !ts.user.found && jsonscan.Equal(raw, "User"):
 			ts.user = t
@@ -326,32 +339,44 @@ func modifiedProperty(value []byte, mods jsonscan.Span, name string) (oldV, newV
 	}
 	els, _ := jsonscan.Array(value, mods.Start)
 	for {
-		el, ok := els.Next()
+		start, ok := els.Begin()
 		if !ok {
 			return oldV, newV, false
 		}
-		if value[el.Start] != '{' {
+		if value[start] != '{' {
+			els.Finish(jsonscan.Skip(value, start))
 			continue
 		}
 		var dn, o, n jsonscan.Span
-		m, _ := jsonscan.Object(value, el.Start)
+		m, _ := jsonscan.Object(value, start)
 		for {
 			k, v, ok := m.Next()
 			if !ok {
 				break
 			}
-			switch {
-			case jsonscan.Equal(k, "displayName"):
+			switch string(k) {
+			case "displayName":
 				dn = v
-			case jsonscan.Equal(k, "oldValue"):
+			case "oldValue":
 				o = v
-			case jsonscan.Equal(k, "newValue"):
+			case "newValue":
 				n = v
+			default:
+				switch {
+				case !jsonscan.Escaped(k):
+				case jsonscan.Equal(k, "displayName"):
+					dn = v
+				case jsonscan.Equal(k, "oldValue"):
+					o = v
+				case jsonscan.Equal(k, "newValue"):
+					n = v
+				}
 			}
 		}
 		if raw, ok := jsonscan.String(value, dn); ok && jsonscan.Equal(raw, name) {
 			return o, n, true
 		}
+		els.Finish(m.End())
 	}
 }
 

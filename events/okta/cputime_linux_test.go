@@ -4,6 +4,7 @@ import (
 	"runtime"
 	"syscall"
 	"testing"
+	"unsafe"
 )
 
 // cpuTimer reports the CPU time the benchmark's thread consumed per
@@ -28,12 +29,14 @@ func (c *cpuTimer) stop() {
 	}
 }
 
-// threadCPUTime returns the user+system CPU time of the calling thread.
+// threadCPUTime returns the CPU time of the calling thread in nanoseconds
+// (clock_gettime(CLOCK_THREAD_CPUTIME_ID), which unlike getrusage is not
+// rounded to scheduler ticks).
 func threadCPUTime() int64 {
-	const rusageThread = 1 // RUSAGE_THREAD
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(rusageThread, &ru); err != nil {
+	const clockThreadCPUTime = 3 // CLOCK_THREAD_CPUTIME_ID
+	var ts syscall.Timespec
+	if _, _, errno := syscall.Syscall(syscall.SYS_CLOCK_GETTIME, clockThreadCPUTime, uintptr(unsafe.Pointer(&ts)), 0); errno != 0 {
 		return 0
 	}
-	return ru.Utime.Nano() + ru.Stime.Nano()
+	return ts.Nano()
 }

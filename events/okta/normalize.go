@@ -289,6 +289,27 @@ type target struct {
 	typ, id, alternateID, displayName jsonscan.Span
 }
 
+// set records member k (raw, as written) if it is one Decode uses.
+func (t *target) set(k []byte, v jsonscan.Span) {
+	switch string(k) {
+	case "type":
+		t.typ = v
+	case "id":
+		t.id = v
+	case "alternateId":
+		t.alternateID = v
+	case "displayName":
+		t.displayName = v
+	default:
+		if jsonscan.Escaped(k) {
+			var kb [64]byte
+			if d := jsonscan.AppendString(kb[:0], k); !jsonscan.Escaped(d) {
+				t.set(d, v)
+			}
+		}
+	}
+}
+
 // path names a member of this target in a rejection, e.g. "target[1].id".
 func (t target) path(name string) string {
 	return fmt.Sprintf("target[%d].%s", t.index, name)
@@ -306,31 +327,24 @@ func scanTargets(value []byte, arr jsonscan.Span, act action) targets {
 	var ts targets
 	els, _ := jsonscan.Array(value, arr.Start)
 	for n := 0; ; n++ {
-		el, ok := els.Next()
+		start, ok := els.Begin()
 		if !ok {
 			return ts
 		}
-		if value[el.Start] != '{' {
+		if value[start] != '{' {
+			els.Finish(jsonscan.Skip(value, start))
 			continue
 		}
 		t := target{found: true, index: n}
-		m, _ := jsonscan.Object(value, el.Start)
+		m, _ := jsonscan.Object(value, start)
 		for {
 			k, v, ok := m.Next()
 			if !ok {
 				break
 			}
-			switch {
-			case jsonscan.Equal(k, "type"):
-				t.typ = v
-			case jsonscan.Equal(k, "id"):
-				t.id = v
-			case jsonscan.Equal(k, "alternateId"):
-				t.alternateID = v
-			case jsonscan.Equal(k, "displayName"):
-				t.displayName = v
-			}
+			t.set(k, v)
 		}
+		els.Finish(m.End())
 		typ, _ := jsonscan.String(value, t.typ)
 		switch {
 		case !ts.user.found && jsonscan.Equal(typ, "User"):

@@ -63,16 +63,7 @@ func badJSON(value []byte) []events.Item {
 
 // decodeArray decodes a JSON array of LogEvents.
 func decodeArray(value []byte, start int, aliases map[string]string) []events.Item {
-	els, _ := jsonscan.Array(value, start)
-	items := make([]events.Item, 0, countElements(value, start))
-	for n := 0; ; n++ {
-		el, ok := els.Next()
-		if !ok {
-			break
-		}
-		items = append(items, element(value, el, n, aliases))
-	}
-	return items
+	return elements(value, jsonscan.Span{Start: start, End: jsonscan.Skip(value, start)}, aliases)
 }
 
 // decodeHook decodes an event-hook envelope: the LogEvents in data.events.
@@ -105,45 +96,47 @@ func decodeHook(value []byte, start, end int, f fields, aliases map[string]strin
 	default:
 		return whole(events.ReasonBadValue, "data.events", "data.events is not an array")
 	}
-	els, _ := jsonscan.Array(value, evs.Start)
-	items := make([]events.Item, 0, countElements(value, evs.Start))
+	return elements(value, evs, aliases)
+}
+
+// elements decodes each LogEvent of the array at arr.
+func elements(value []byte, arr jsonscan.Span, aliases map[string]string) []events.Item {
+	var items []events.Item
+	els, _ := jsonscan.Array(value, arr.Start)
 	for n := 0; ; n++ {
-		el, ok := els.Next()
+		start, ok := els.Begin()
 		if !ok {
-			break
+			return items
 		}
-		items = append(items, element(value, el, n, aliases))
+		var o outcome
+		var end int
+		if value[start] != '{' {
+			end = jsonscan.Skip(value, start)
+			o.reject(events.ReasonBadValue, "", "element is not a json object")
+		} else {
+			var f fields
+			f, end = scanEvent(value, start, false)
+			if f.isHook(value) {
+				o.reject(events.ReasonBadValue, "eventType", "nested event hook envelope")
+			} else {
+				normalize(&o, value, f, aliases)
+			}
+		}
+		els.Finish(end)
+		if items == nil {
+			items = make([]events.Item, 0, estimate(arr, end-start))
+		}
+		items = append(items, o.item(value, start, end, n))
 	}
-	return items
 }
 
-// element decodes the n-th element of an array or envelope.
-func element(value []byte, el jsonscan.Span, n int, aliases map[string]string) events.Item {
-	if value[el.Start] != '{' {
-		return events.Item{Index: n, Offset: el.Start, Raw: value[el.Start:el.End],
-			Err: events.Reject(events.ReasonBadValue, "", "element is not a json object")}
+// estimate guesses how many elements the array at arr has from the size of
+// the first one, so that the items slice rarely grows.
+func estimate(arr jsonscan.Span, first int) int {
+	if first <= 0 {
+		first = 1
 	}
-	f, _ := scanEvent(value, el.Start, false)
-	if f.isHook(value) {
-		return events.Item{Index: n, Offset: el.Start, Raw: value[el.Start:el.End],
-			Err: events.Reject(events.ReasonBadValue, "eventType", "nested event hook envelope")}
-	}
-	var o outcome
-	normalize(&o, value, f, aliases)
-	return o.item(value, el.Start, el.End, n)
-}
-
-// countElements counts the elements of the array at start, so the items
-// slice is allocated once.
-func countElements(value []byte, start int) int {
-	els, _ := jsonscan.Array(value, start)
-	n := 0
-	for {
-		if _, ok := els.Next(); !ok {
-			return n
-		}
-		n++
-	}
+	return min((arr.End-arr.Start)/first+1, 4096)
 }
 
 // fields holds the positions of the top-level LogEvent members Decode uses.
@@ -174,11 +167,6 @@ func scanEvent(value []byte, start int, validate bool) (fields, int) {
 
 // set records member k (raw, as written) if it is one Decode uses.
 func (f *fields) set(k []byte, v jsonscan.Span) {
-	if !jsonscan.Plain(k) {
-		// A key written with escapes: rare enough to take the slow path.
-		var kb [64]byte
-		k = jsonscan.AppendString(kb[:0], k)
-	}
 	switch string(k) {
 	case "eventType":
 		f.eventType = v
@@ -192,6 +180,14 @@ func (f *fields) set(k []byte, v jsonscan.Span) {
 		f.target = v
 	case "data":
 		f.data = v
+	default:
+		if jsonscan.Escaped(k) {
+			// A key written with escapes: rare enough to take the slow path.
+			var kb [64]byte
+			if d := jsonscan.AppendString(kb[:0], k); !jsonscan.Escaped(d) {
+				f.set(d, v)
+			}
+		}
 	}
 }
 

@@ -11,7 +11,7 @@ func Member(data []byte, obj Span, name string) Span {
 		if !ok {
 			return found
 		}
-		if Equal(k, name) {
+		if string(k) == name || (Escaped(k) && Equal(k, name)) {
 			found = v
 		}
 	}

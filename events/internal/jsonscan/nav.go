@@ -11,6 +11,22 @@ func Skip(data []byte, i int) int {
 	case '"':
 		return skipString(data, i+1)
 	case '{', '[':
+		// The validator is the fastest way over a container: it is one tight
+		// loop, and on valid input it fails nowhere.
+		if end := validValue(data, i, 0); end > i {
+			return end
+		}
+	}
+	return skipRough(data, i)
+}
+
+// skipRough is Skip for invalid input: it finds a plausible end without
+// checking the grammar.
+func skipRough(data []byte, i int) int {
+	switch data[i] {
+	case '"':
+		return skipString(data, i+1)
+	case '{', '[':
 		return skipContainer(data, i+1)
 	default: // number or literal: runs to the next delimiter
 		for i < len(data) {
@@ -194,8 +210,22 @@ func Array(data []byte, i int) (Elements, bool) {
 
 // Next returns the Span of the next element; ok is false after the last.
 func (e *Elements) Next() (val Span, ok bool) {
-	if e.done {
+	start, ok := e.Begin()
+	if !ok {
 		return Span{}, false
+	}
+	end := Skip(e.data, start)
+	e.Finish(end)
+	return Span{start, end}, true
+}
+
+// Begin returns where the next element starts, without reading it; ok is
+// false after the last. The caller reads the element (an object with
+// Object, say) and must then call Finish with its end, so that an element is
+// read once rather than skipped and then read.
+func (e *Elements) Begin() (start int, ok bool) {
+	if e.done {
+		return 0, false
 	}
 	d := e.data
 	i := WS(d, e.i)
@@ -203,22 +233,30 @@ func (e *Elements) Next() (val Span, ok bool) {
 		e.first = false
 		if i >= len(d) || d[i] == ']' {
 			e.done = true
-			return Span{}, false
+			return 0, false
 		}
 	} else {
 		if i >= len(d) || d[i] != ',' {
 			e.done = true
-			return Span{}, false
+			return 0, false
 		}
 		i = WS(d, i+1)
 	}
-	end := Skip(d, i)
-	if end <= i {
+	if i >= len(d) {
 		e.done = true
-		return Span{}, false
+		return 0, false
+	}
+	return i, true
+}
+
+// Finish records where the element Begin returned ends. An end that does
+// not move forward (a malformed element) ends the iteration.
+func (e *Elements) Finish(end int) {
+	if end <= e.i || end > len(e.data) {
+		e.done = true
+		return
 	}
 	e.i = end
-	return Span{i, end}, true
 }
 
 // Kind returns the first byte of the value at s: '{', '[', '"', 't', 'f',

@@ -18,6 +18,18 @@ func String(data []byte, s Span) (raw []byte, ok bool) {
 	return data[s.Start+1 : s.End-1], true
 }
 
+// Escaped reports whether raw contains an escape sequence. A key that is not
+// Escaped equals a literal exactly when its bytes do, so decoders switch on
+// string(key) and decode only in the rare Escaped case.
+func Escaped(raw []byte) bool {
+	for _, c := range raw {
+		if c == '\\' {
+			return true
+		}
+	}
+	return false
+}
+
 // Plain reports whether raw needs no decoding: no escapes and only ASCII.
 func Plain(raw []byte) bool {
 	for _, c := range raw {
