@@ -13,16 +13,16 @@ import (
 	"time"
 )
 
-// genFile writes n synthetic events (90 days of cases) to path.
-func genFile(tb testing.TB, path string, n int) (events, size int64) {
+// genFile writes n synthetic events (cases over days days) to path.
+func genFile(tb testing.TB, path string, n, days int) (events, size int64) {
 	tb.Helper()
 	f, err := os.Create(path)
 	if err != nil {
 		tb.Fatal(err)
 	}
 	defer f.Close()
-	// ~5.2 events a case: spread the cases over 90 days.
-	spacing := 90 * 24 * time.Hour / time.Duration(n/5+1)
+	// ~5.2 events a case.
+	spacing := time.Duration(days) * 24 * time.Hour / time.Duration(n*10/52+1)
 	g := newGenerator(42, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), spacing)
 	events, size, err = g.writeEvents(f, n)
 	if err != nil {
@@ -38,7 +38,7 @@ func genFile(tb testing.TB, path string, n int) (events, size int64) {
 // of 90 days) per iteration; see docs/PERFORMANCE.md for the 10M run.
 func BenchmarkBuild(b *testing.B) {
 	path := filepath.Join(b.TempDir(), "events.jsonl")
-	n, size := genFile(b, path, 500_000)
+	n, size := genFile(b, path, 500_000, 90)
 	b.SetBytes(size)
 	b.ReportAllocs()
 	b.ResetTimer()
@@ -81,8 +81,9 @@ func BenchmarkDecode(b *testing.B) {
 
 // TestLargeRun is the documented 10M-event run (docs/PERFORMANCE.md). It
 // runs only when JMLWATCH_REPORT_LARGE names a file: generated there with
-// JMLWATCH_REPORT_LARGE_EVENTS events (default 10M) if missing, then
-// reported on, logging the time and the peak RSS of this process.
+// JMLWATCH_REPORT_LARGE_EVENTS events (default 10M) over
+// JMLWATCH_REPORT_LARGE_DAYS days (default 90) if missing, then reported on
+// (default period), logging the time and the peak RSS of this process.
 func TestLargeRun(t *testing.T) {
 	path := os.Getenv("JMLWATCH_REPORT_LARGE")
 	if path == "" {
@@ -95,8 +96,14 @@ func TestLargeRun(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
+		days := 90
+		if s := os.Getenv("JMLWATCH_REPORT_LARGE_DAYS"); s != "" {
+			if days, err = strconv.Atoi(s); err != nil {
+				t.Fatal(err)
+			}
+		}
 		start := time.Now()
-		events, size := genFile(t, path, n)
+		events, size := genFile(t, path, n, days)
 		t.Logf("generated %d events (%d MB) in %v", events, size>>20, time.Since(start))
 		if os.Getenv("JMLWATCH_REPORT_LARGE_GEN_ONLY") != "" {
 			return

@@ -203,7 +203,32 @@ func FormatValue(name string, v *float64) string {
 	case unitSeconds:
 		return formatSeconds(*v)
 	}
-	return strconv.FormatFloat(*v, 'f', -1, 64)
+	return groupThousands(strconv.FormatFloat(*v, 'f', -1, 64))
+}
+
+// groupThousands puts commas between groups of three digits of an integer
+// ("754144" -> "754,144"); other strings are returned as they are.
+func groupThousands(s string) string {
+	sign := ""
+	if strings.HasPrefix(s, "-") {
+		sign, s = "-", s[1:]
+	}
+	if len(s) <= 3 || strings.ContainsAny(s, ".e") {
+		return sign + s
+	}
+	var b strings.Builder
+	b.WriteString(sign)
+	first := len(s) % 3
+	if first > 0 {
+		b.WriteString(s[:first])
+	}
+	for i := first; i < len(s); i += 3 {
+		if b.Len() > len(sign) {
+			b.WriteByte(',')
+		}
+		b.WriteString(s[i : i+3])
+	}
+	return b.String()
 }
 
 // FormatDelta formats an absolute change with its sign: percentage points
@@ -223,7 +248,7 @@ func FormatDelta(name string, d *float64) string {
 	case unitSeconds:
 		return sign + formatSeconds(a)
 	}
-	return sign + strconv.FormatFloat(a, 'f', -1, 64)
+	return sign + groupThousands(strconv.FormatFloat(a, 'f', -1, 64))
 }
 
 func formatPct(p *float64) string {

@@ -43,12 +43,14 @@ func (g *generator) id(parts ...any) string {
 	return fmt.Sprintf("%016x%016x", g.rng.Uint64(), uint64(len(parts)))
 }
 
-// latency draws a completion latency: log-normal around 2h, 3% negative.
+// latency draws a completion latency: log-normal around 2h, at most 20
+// days, 3% negative.
 func (g *generator) latency() time.Duration {
 	if g.rng.Float64() < 0.03 {
 		return -time.Duration(g.rng.Int64N(int64(time.Hour)))
 	}
-	return time.Duration(math.Exp(math.Log(7200)+1.6*g.rng.NormFloat64()) * float64(time.Second))
+	d := time.Duration(math.Exp(math.Log(7200)+1.6*g.rng.NormFloat64()) * float64(time.Second))
+	return min(d, 20*24*time.Hour)
 }
 
 // nextCase appends one case's events to g.out (which it resets).

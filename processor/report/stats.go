@@ -219,7 +219,8 @@ func (c *collector) compute(w Window, loc *time.Location) *windowStats {
 		weekStarts = append(weekStarts, t.UnixNano())
 		ws.weeks = append(ws.weeks, weekStat{start: t})
 	}
-	var lags []sample
+	var nLag int            // cases with a lag
+	var nLat [numScopes]int // completed steps by latency scope
 	n := c.recs.len()
 	for i := int32(0); i < n; i++ {
 		rec := c.recs.at(i)
@@ -254,6 +255,7 @@ func (c *collector) compute(w Window, loc *time.Location) *windowStats {
 			if st.bits&stepCompleted != 0 {
 				ws.covered[st.system] = true
 				if sc := scopeOf(kind, st.action()); sc >= 0 {
+					nLat[sc]++
 					ws.latSys[sc][st.system] = true
 					ws.hist[sc][histBucket(st.completed-rec.effective)]++
 				}
@@ -278,15 +280,20 @@ func (c *collector) compute(w Window, loc *time.Location) *windowStats {
 			}
 		}
 		if rec.flags&caseOpened != 0 {
-			lag := rec.recorded - rec.effective
-			lags = append(lags, sample{ns: max(lag, 0), group: kind})
+			nLag++
 		}
 	}
-	ws.lag = percentiles(lags, int(numKinds), 0, false)
-	lags = nil
 
-	// One latency scope at a time, to hold one scope's values at once.
-	var samples []sample
+	// Percentiles need the values: one sample buffer, sized once for the
+	// largest set and reused, so that a window costs one set's values.
+	samples := make([]sample, 0, max(nLag, slices.Max(nLat[:])))
+	for i := int32(0); i < n; i++ {
+		rec := c.recs.at(i)
+		if inPopulation(rec, from, to) && rec.flags&caseOpened != 0 {
+			samples = append(samples, sample{ns: max(rec.recorded-rec.effective, 0), group: rec.kind})
+		}
+	}
+	ws.lag = percentiles(samples, int(numKinds), 0, false)
 	for sc := range numScopes {
 		samples = samples[:0]
 		for i := int32(0); i < n; i++ {

@@ -167,12 +167,19 @@ func TestFormatValue(t *testing.T) {
 		{"time_to_revoke_seconds_p50", v(0.25), "0.25s"},
 		{"time_to_revoke_seconds_p50", v(12), "12s"},
 		{"breaches", v(3), "3"},
+		{"breaches", v(754144), "754,144"},
+		{"breaches", v(1000), "1,000"},
+		{"breaches", v(100), "100"},
+		{"breaches", v(1234567), "1,234,567"},
 	} {
 		if got := FormatValue(c.name, c.v); got != c.want {
 			t.Errorf("FormatValue(%s, %s) = %q, want %q", c.name, fmtVal(c.v), got, c.want)
 		}
 	}
 	if got := FormatDelta("steps_within_sla_ratio", v(-0.125)); got != "-12.5 pp" {
+		t.Errorf("FormatDelta = %q", got)
+	}
+	if got := FormatDelta("breaches", v(-12345)); got != "-12,345" {
 		t.Errorf("FormatDelta = %q", got)
 	}
 	if got := FormatDelta("breaches", v(2)); got != "+2" {
