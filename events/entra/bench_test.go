@@ -1,6 +1,7 @@
 package entra
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"testing"
@@ -34,3 +35,47 @@ func BenchmarkDecodeMappedUpdateUser(b *testing.B) { benchDecode(b, "update_user
 // BenchmarkDecodeNoise decodes a skipped activity (security info
 // registration).
 func BenchmarkDecodeNoise(b *testing.B) { benchDecode(b, "noise_user_registered_security_info.json") }
+
+// stdAudit is what a normalizer built on encoding/json would unmarshal: only
+// the members Decode reads.
+type stdAudit struct {
+	ID                  string `json:"id"`
+	ActivityDateTime    string `json:"activityDateTime"`
+	ActivityDisplayName string `json:"activityDisplayName"`
+	Result              string `json:"result"`
+	TargetResources     []struct {
+		ID                 string `json:"id"`
+		Type               string `json:"type"`
+		DisplayName        string `json:"displayName"`
+		UserPrincipalName  string `json:"userPrincipalName"`
+		ModifiedProperties []struct {
+			DisplayName string `json:"displayName"`
+			OldValue    any    `json:"oldValue"`
+			NewValue    any    `json:"newValue"`
+		} `json:"modifiedProperties"`
+	} `json:"targetResources"`
+}
+
+func benchStdlib(b *testing.B, file string) {
+	value, err := os.ReadFile(filepath.Join("testdata", file))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(value)))
+	b.ReportAllocs()
+	timer := startCPUTimer(b)
+	defer timer.stop()
+	for b.Loop() {
+		var a stdAudit
+		if err := json.Unmarshal(value, &a); err != nil || a.ActivityDisplayName == "" {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkStdlibMapped is the baseline of BenchmarkDecodeMapped:
+// encoding/json into a struct of the members used, nothing mapped yet.
+func BenchmarkStdlibMapped(b *testing.B) { benchStdlib(b, "remove_member_from_role.json") }
+
+// BenchmarkStdlibNoise is the baseline of BenchmarkDecodeNoise.
+func BenchmarkStdlibNoise(b *testing.B) { benchStdlib(b, "noise_user_registered_security_info.json") }

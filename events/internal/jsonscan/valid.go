@@ -76,194 +76,233 @@ func ValidMembers(data []byte, i int, fn MemberFunc) int {
 // validate is validValue, calling fn (when not nil) for each member of the
 // top-level value if it is an object.
 //
-// It is one loop with an explicit stack rather than a recursive descent: the
-// records it reads are mostly short strings and small objects, where call
-// overhead would cost as much as the scanning itself.
+// It is one loop with an explicit stack rather than a recursive descent, and
+// keeps few variables live across its states: the records it reads are
+// mostly short strings and small objects, where call overhead and register
+// spills would cost as much as the scanning itself.
 func validate(data []byte, i, depth int, fn MemberFunc) int {
-	// stack holds one bit per open container: 1 for an object, 0 for an
-	// array. The first 128 levels live in inline; deeper records (rare, and
-	// bounded by MaxDepth) get a heap slice.
-	var inline [2]uint64
-	stack := inline[:]
-	base := depth // containers open around this value
-	top := base + 1
-	n := len(data)
-	inKey := false
+	limit := MaxDepth - depth // how deep containers may nest inside this value
+	d := 0                    // containers open inside this value
+	var stk uint64            // bit k: container k+1 (k < 64) is an object
+	var deep []uint64         // the same for containers beyond 64 (rare)
 	var keyStart, keyEnd, valStart int
-	if fn != nil && (i >= n || data[i] != '{') {
+	if fn != nil && (i >= len(data) || data[i] != '{') {
 		fn = nil
 	}
 
-value: // a value starts at i (whitespace skipped)
-	if i >= n {
+value:
+	if i >= len(data) {
 		return -1
 	}
-	if depth == top {
+	if d == 1 {
 		valStart = i
 	}
-	switch c := data[i]; c {
+	switch data[i] {
 	case '"':
 		i++
-		goto str
+		for {
+			for i+8 <= len(data) {
+				x := binary.LittleEndian.Uint64(data[i:])
+				q := x ^ quotes
+				b := x ^ backslash
+				m := ((q - lsb) &^ q) | ((b - lsb) &^ b) | ((x - controls) &^ x)
+				if m &= msb; m != 0 {
+					i += bits.TrailingZeros64(m) >> 3
+					goto vspecial
+				}
+				i += 8
+			}
+			for i < len(data) && data[i] != '"' && data[i] != '\\' && data[i] >= 0x20 {
+				i++
+			}
+			if i >= len(data) {
+				return -1
+			}
+		vspecial:
+			if data[i] == '"' {
+				i++
+				goto after
+			}
+			if data[i] != '\\' {
+				return -1
+			}
+			if i = escape(data, i); i < 0 {
+				return -1
+			}
+		}
 	case '{':
-		if depth >= MaxDepth {
+		if d >= limit {
 			return -1
 		}
-		if (depth-base)>>6 >= len(stack) {
-			stack = append(stack, 0)
+		if d < 64 {
+			stk |= 1 << d
+		} else {
+			deep = setDeep(deep, d-64, true)
 		}
-		stack[(depth-base)>>6] |= 1 << ((depth - base) & 63)
-		depth++
+		d++
 		i = WS(data, i+1)
-		if i < n && data[i] == '}' {
+		if i < len(data) && data[i] == '}' {
 			i++
-			depth--
+			d--
 			goto after
 		}
 		goto key
 	case '[':
-		if depth >= MaxDepth {
+		if d >= limit {
 			return -1
 		}
-		if (depth-base)>>6 >= len(stack) {
-			stack = append(stack, 0)
+		if d < 64 {
+			stk &^= 1 << d
+		} else {
+			deep = setDeep(deep, d-64, false)
 		}
-		stack[(depth-base)>>6] &^= 1 << ((depth - base) & 63)
-		depth++
+		d++
 		i = WS(data, i+1)
-		if i < n && data[i] == ']' {
+		if i < len(data) && data[i] == ']' {
 			i++
-			depth--
+			d--
 			goto after
 		}
 		goto value
 	case 't':
-		if n-i < 4 || string(data[i:i+4]) != "true" {
+		if len(data)-i < 4 || string(data[i:i+4]) != "true" {
 			return -1
 		}
 		i += 4
 		goto after
 	case 'f':
-		if n-i < 5 || string(data[i:i+5]) != "false" {
+		if len(data)-i < 5 || string(data[i:i+5]) != "false" {
 			return -1
 		}
 		i += 5
 		goto after
 	case 'n':
-		if n-i < 4 || string(data[i:i+4]) != "null" {
+		if len(data)-i < 4 || string(data[i:i+4]) != "null" {
 			return -1
 		}
 		i += 4
 		goto after
 	default:
-		i = validNumber(data, i)
-		if i < 0 {
+		if i = validNumber(data, i); i < 0 {
 			return -1
 		}
 		goto after
 	}
 
 key: // a member key starts at i (whitespace skipped)
-	if i >= n || data[i] != '"' {
+	if i >= len(data) || data[i] != '"' {
 		return -1
 	}
 	i++
-	if depth == top {
+	if d == 1 {
 		keyStart = i
 	}
-	inKey = true
-
-str: // inside a string (a key when inKey), after its opening quote
 	for {
-		for i+8 <= n {
+		for i+8 <= len(data) {
 			x := binary.LittleEndian.Uint64(data[i:])
 			q := x ^ quotes
 			b := x ^ backslash
 			m := ((q - lsb) &^ q) | ((b - lsb) &^ b) | ((x - controls) &^ x)
 			if m &= msb; m != 0 {
 				i += bits.TrailingZeros64(m) >> 3
-				goto special
+				goto kspecial
 			}
 			i += 8
 		}
-		for i < n && data[i] != '"' && data[i] != '\\' && data[i] >= 0x20 {
+		for i < len(data) && data[i] != '"' && data[i] != '\\' && data[i] >= 0x20 {
 			i++
 		}
-		if i >= n {
+		if i >= len(data) {
 			return -1
 		}
-	special:
-		switch data[i] {
-		case '"':
-			i++
-			if !inKey {
-				goto after
-			}
-			inKey = false
-			if depth == top {
-				keyEnd = i - 1
-			}
-			if i < n && data[i] == ':' {
-				i++
-			} else {
-				i = WS(data, i)
-				if i >= n || data[i] != ':' {
-					return -1
-				}
-				i++
-			}
-			if i < n && data[i] > ' ' {
-				goto value
-			}
-			i = WS(data, i)
-			goto value
-		case '\\':
-			i = escape(data, i)
-			if i < 0 {
-				return -1
-			}
-		default:
-			return -1 // a control character
+	kspecial:
+		if data[i] == '"' {
+			break
+		}
+		if data[i] != '\\' {
+			return -1
+		}
+		if i = escape(data, i); i < 0 {
+			return -1
 		}
 	}
+	if d == 1 {
+		keyEnd = i
+	}
+	i++
+	if i < len(data) && data[i] == ':' {
+		i++
+	} else {
+		i = WS(data, i)
+		if i >= len(data) || data[i] != ':' {
+			return -1
+		}
+		i++
+	}
+	if i < len(data) && data[i] > ' ' {
+		goto value
+	}
+	i = WS(data, i)
+	goto value
 
 after: // a value ended at i
-	if depth == base {
+	if d == 0 {
 		return i
 	}
-	if depth == top && fn != nil {
+	if d == 1 && fn != nil {
 		fn(Span{keyStart, keyEnd}, Span{valStart, i})
 	}
-	if i >= n || data[i] <= ' ' {
-		i = WS(data, i)
-		if i >= n {
+	if i >= len(data) || data[i] <= ' ' {
+		if i = WS(data, i); i >= len(data) {
 			return -1
 		}
 	}
 	switch data[i] {
 	case ',':
 		i++
-		if i >= n || data[i] <= ' ' {
+		if i >= len(data) || data[i] <= ' ' {
 			i = WS(data, i)
 		}
-		if stack[(depth-1-base)>>6]&(1<<((depth-1-base)&63)) != 0 {
+		if isObject(stk, deep, d-1) {
 			goto key
 		}
 		goto value
 	case '}':
-		if stack[(depth-1-base)>>6]&(1<<((depth-1-base)&63)) == 0 {
+		if !isObject(stk, deep, d-1) {
 			return -1
 		}
 	case ']':
-		if stack[(depth-1-base)>>6]&(1<<((depth-1-base)&63)) != 0 {
+		if isObject(stk, deep, d-1) {
 			return -1
 		}
 	default:
 		return -1
 	}
 	i++
-	depth--
+	d--
 	goto after
+}
+
+// setDeep sets bit k of deep to obj, growing it as needed.
+func setDeep(deep []uint64, k int, obj bool) []uint64 {
+	for len(deep) <= k>>6 {
+		deep = append(deep, 0)
+	}
+	if obj {
+		deep[k>>6] |= 1 << (k & 63)
+	} else {
+		deep[k>>6] &^= 1 << (k & 63)
+	}
+	return deep
+}
+
+// isObject reports whether open container k (0-based) is an object.
+func isObject(stk uint64, deep []uint64, k int) bool {
+	if k < 64 {
+		return stk&(1<<k) != 0
+	}
+	k -= 64
+	return deep[k>>6]&(1<<(k&63)) != 0
 }
 
 // escape validates the escape sequence at data[i] ('\\') and returns the
