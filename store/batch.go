@@ -329,14 +329,23 @@ func (b *Batch) Commit(sync bool) (err error) {
 	if sync {
 		opts = pebble.Sync
 	}
+	// Count appended entries before they become visible: a publisher may
+	// read and delete them as soon as Pebble has applied the batch, and its
+	// decrement must not come first.
+	db.mu.Lock()
+	db.mu.depth += b.appended
+	db.mu.Unlock()
 	defer db.recoverFatal("commit", &err)
 	if err := b.pb.Commit(opts); err != nil {
 		err = fatal("commit", err)
 		db.failed.CompareAndSwap(nil, &err)
+		db.mu.Lock()
+		db.mu.depth -= b.appended
+		db.mu.Unlock()
 		return err
 	}
 	db.mu.Lock()
-	db.mu.depth = max(0, db.mu.depth+b.appended-b.deleted)
+	db.mu.depth = max(0, db.mu.depth-b.deleted)
 	if db.mu.owner == b {
 		db.mu.owner = nil
 	}

@@ -43,10 +43,15 @@ type DB struct {
 	// return it.
 	failed atomic.Pointer[error]
 
-	// closeMu is held for reading by every call in progress and for
-	// writing by Close, so Close never runs under a call.
-	closeMu sync.RWMutex
-	closed  bool // REQUIRES: closeMu
+	// calls counts the calls in progress, plus closedBit once Close has
+	// begun; Close waits for the count to drain before closing Pebble. A
+	// counter rather than an RWMutex, because calls nest (a Scan callback
+	// writing to its batch) and a nested RLock deadlocks behind a waiting
+	// Lock.
+	calls atomic.Int64
+	// drained is closed by the call that ends last after Close began.
+	drained     chan struct{}
+	drainedOnce sync.Once
 
 	mu struct {
 		sync.Mutex
@@ -84,7 +89,7 @@ func Open(dir string, opts Options) (*DB, error) {
 		dir = "mem"
 	}
 
-	db := &DB{logger: opts.Logger}
+	db := &DB{logger: opts.Logger, drained: make(chan struct{})}
 	cache := pebble.NewCache(opts.CacheSize)
 	popts := &pebble.Options{
 		Cache:              cache,
@@ -165,15 +170,21 @@ func (db *DB) init() error {
 }
 
 // Close closes the store, waiting for calls in progress. Batches not yet
-// committed are discarded. Close must not be called from a Scan callback.
-// Closing twice returns ErrClosed.
+// committed are discarded. Close must not be called from a Scan callback
+// (it would wait for itself). Closing twice returns ErrClosed.
 func (db *DB) Close() (err error) {
-	db.closeMu.Lock()
-	defer db.closeMu.Unlock()
-	if db.closed {
-		return ErrClosed
+	for {
+		c := db.calls.Load()
+		if c&closedBit != 0 {
+			return ErrClosed
+		}
+		if db.calls.CompareAndSwap(c, c|closedBit) {
+			break
+		}
 	}
-	db.closed = true
+	if db.calls.Load() != closedBit {
+		<-db.drained
+	}
 	defer db.cache.Unref()
 	if f := db.failed.Load(); f != nil {
 		// Pebble's commit pipeline is wedged after a fatal error and its
@@ -187,18 +198,25 @@ func (db *DB) Close() (err error) {
 	return nil
 }
 
-// enter starts a call: it returns ErrClosed if the DB is closed, else
-// holds closeMu for reading until the returned func is called.
+// closedBit marks DB.calls once Close has begun.
+const closedBit = 1 << 62
+
+// enter starts a call: it returns ErrClosed if Close has begun, else counts
+// the call in progress until exit.
 func (db *DB) enter() error {
-	db.closeMu.RLock()
-	if db.closed {
-		db.closeMu.RUnlock()
+	if db.calls.Add(1)&closedBit != 0 {
+		db.exit()
 		return ErrClosed
 	}
 	return nil
 }
 
-func (db *DB) exit() { db.closeMu.RUnlock() }
+// exit ends a call started by a successful enter (or undoes a failed one).
+func (db *DB) exit() {
+	if db.calls.Add(-1) == closedBit {
+		db.drainedOnce.Do(func() { close(db.drained) })
+	}
+}
 
 // recoverFatal, deferred, turns a fatalPanic raised by Pebble's logger
 // during op into an ErrFatal error in *err.

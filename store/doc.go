@@ -56,7 +56,8 @@
 //
 // # Concurrency
 //
-// A DB is safe for concurrent use; Close waits for calls in progress and
-// must not be called from a Scan callback. A Batch is not: one goroutine
+// A DB is safe for concurrent use. Close waits for the calls in progress
+// (calls made once it has begun fail with ErrClosed, even from inside a Scan
+// callback) and must not itself be called from a Scan callback. A Batch is not: one goroutine
 // uses it at a time. Batches commit independently of each other.
 package store

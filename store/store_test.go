@@ -8,6 +8,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/cockroachdb/pebble/v2"
 	"github.com/cockroachdb/pebble/v2/vfs"
@@ -373,5 +374,44 @@ func TestMetrics(t *testing.T) {
 	}
 	if m.DiskSpaceUsage == 0 || m.OutboxDepth != 1 || m.Failed {
 		t.Errorf("Metrics = %+v", m)
+	}
+}
+
+// TestCloseWaitsForCalls closes the DB while a batch scan is in its
+// callback: Close waits for the scan, a call made after Close began fails
+// with ErrClosed instead of deadlocking, and the scan ends normally.
+func TestCloseWaitsForCalls(t *testing.T) {
+	db := mustOpen(t, "", Options{InMemory: true})
+	mustCommit(t, db, false, func(b *Batch) error { return b.Set([]byte("k"), []byte("v")) })
+	b := db.NewBatch()
+	inCallback := make(chan struct{})
+	var scanDone atomic.Bool
+	var nestedErr, scanErr error
+	scanReturned := make(chan struct{})
+	go func() {
+		defer close(scanReturned)
+		scanErr = b.Scan(nil, nil, func(k, v []byte) error {
+			close(inCallback)
+			for db.calls.Load()&closedBit == 0 { // until Close has begun
+				time.Sleep(time.Millisecond)
+			}
+			nestedErr = b.Set([]byte("k2"), []byte("v2"))
+			scanDone.Store(true)
+			return nil
+		})
+	}()
+	<-inCallback
+	if err := db.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	if !scanDone.Load() {
+		t.Fatal("Close returned before the scan in progress ended")
+	}
+	<-scanReturned
+	if scanErr != nil {
+		t.Errorf("Scan = %v", scanErr)
+	}
+	if !errors.Is(nestedErr, ErrClosed) {
+		t.Errorf("Set after Close began = %v, want ErrClosed", nestedErr)
 	}
 }
