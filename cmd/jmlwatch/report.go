@@ -45,7 +45,8 @@ CloudEvent time in the inputs), including it. Percentiles are nearest-rank.
 See docs/REPORT.md for every definition and the JSON contract.
 
 Malformed records are listed on stderr with file and line and skipped.`,
-		Args: cobra.NoArgs,
+		Args:                  cobra.NoArgs,
+		DisableFlagsInUseLine: true,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if configPath != "" {
 				return usageErrorf("--config %s: reading the events and alerts topics from Kafka is not yet supported; dump them to files and use --input", configPath)
@@ -54,6 +55,9 @@ Malformed records are listed on stderr with file and line and skipped.`,
 				return usageErrorf("--input: at least one file of output events is required")
 			}
 			for _, in := range inputs {
+				if in == "-" {
+					continue
+				}
 				if _, err := os.Stat(in); err != nil {
 					return usageErrorf("--input %s: %w", in, err)
 				}
@@ -66,7 +70,7 @@ Malformed records are listed on stderr with file and line and skipped.`,
 			if err != nil {
 				return usageErrorf("--format: %w", err)
 			}
-			opts := report.Options{Inputs: inputs, Location: loc}
+			opts := report.Options{Inputs: inputs, Stdin: cmd.InOrStdin(), Location: loc}
 			if periodStr != "" {
 				w, err := report.ParseWindow(periodStr, loc)
 				if err != nil {
@@ -133,7 +137,7 @@ Malformed records are listed on stderr with file and line and skipped.`,
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringArrayVar(&inputs, "input", nil, "file of output events, JSON Lines of structured CloudEvents (repeatable)")
+	fl.StringArrayVar(&inputs, "input", nil, "file of output events, JSON Lines of structured CloudEvents (repeatable; - is stdin)")
 	fl.StringVar(&configPath, "config", "", "run config, to read the events and alerts topics (not yet supported)")
 	fl.StringVar(&periodStr, "period", "", "FROM/TO, RFC 3339 timestamps or dates, half-open (default: the 30 days up to the latest event)")
 	fl.StringVar(&baseStr, "baseline", "", "FROM/TO to compare the period with (default: none)")

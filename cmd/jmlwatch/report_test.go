@@ -4,10 +4,14 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/jmlwatch/jmlwatch/events"
 )
 
 const reportFixture = "../../processor/report/testdata/boundaries.jsonl"
@@ -134,4 +138,167 @@ slas:
 			t.Error("html report lacks its charts")
 		}
 	})
+}
+
+// TestReportOverReplay runs gen, replay and report end to end and checks
+// the report against a plain recomputation from the replay output decoded
+// with events.DecodeOutput.
+func TestReportOverReplay(t *testing.T) {
+	dir := t.TempDir()
+	gen := filepath.Join(dir, "gen")
+	out := filepath.Join(dir, "out.jsonl")
+	var o, e bytes.Buffer
+	if code := run(context.Background(), []string{"gen", "--workers", "500", "--days", "60", "--seed", "3", "--out", gen}, &o, &e); code != 0 {
+		t.Fatalf("gen: exit %d: %s", code, e.String())
+	}
+	if code := run(context.Background(), []string{"replay", "--policy", filepath.Join(gen, "policy.yaml"),
+		"--input", filepath.Join(gen, "hr.jsonl"), "--input", filepath.Join(gen, "nhi.jsonl"),
+		"--input", "okta:" + filepath.Join(gen, "okta.jsonl"), "--input", "entra:" + filepath.Join(gen, "entra.jsonl"),
+		"--input", filepath.Join(gen, "tickets.jsonl"), "--output", out}, &o, &e); code != 0 {
+		t.Fatalf("replay: exit %d: %s", code, e.String())
+	}
+	code, stdout, stderr := runReport(t, "--input", out, "--format", "json")
+	if code != 0 || stderr != "" {
+		t.Fatalf("report: exit %d: %s", code, stderr)
+	}
+	var rep struct {
+		Period  struct{ From, To time.Time } `json:"period"`
+		Metrics []struct {
+			Name   string   `json:"name"`
+			Kind   *string  `json:"kind"`
+			Tier   *string  `json:"tier"`
+			System *string  `json:"system"`
+			Value  *float64 `json:"value"`
+		} `json:"metrics"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &rep); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]*float64{}
+	for _, m := range rep.Metrics {
+		if m.Kind == nil && m.Tier == nil && m.System == nil {
+			got[m.Name] = m.Value
+		}
+	}
+
+	// The reference: every output decoded, cases by id.
+	data, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	type step struct {
+		deadline, completed time.Time
+		done, within, nhi   bool
+		revoke, breached    bool
+	}
+	type kase struct {
+		kind      events.Kind
+		effective time.Time
+		cancelled bool
+		steps     map[string]*step
+	}
+	cases := map[string]*kase{}
+	get := func(id string, kind events.Kind, eff time.Time) *kase {
+		c := cases[id]
+		if c == nil {
+			c = &kase{steps: map[string]*step{}}
+			cases[id] = c
+		}
+		if kind != "" {
+			c.kind, c.effective = kind, eff
+		}
+		return c
+	}
+	getStep := func(c *kase, id, action string, deadline time.Time) *step {
+		s := c.steps[id]
+		if s == nil {
+			s = &step{deadline: deadline, nhi: action == events.ActionNHI, revoke: action == events.ActionRevoke}
+			c.steps[id] = s
+		}
+		return s
+	}
+	var latest time.Time
+	lines := bytes.Split(bytes.TrimSpace(data), []byte("\n"))
+	for _, l := range lines {
+		ev, err := events.DecodeOutput(l)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ev.Time.After(latest) {
+			latest = ev.Time
+		}
+		switch d := ev.Data.(type) {
+		case *events.CaseOpenedData:
+			c := get(d.CaseID, d.Kind, d.EffectiveAt)
+			for _, s := range d.Steps {
+				getStep(c, s.StepID, s.Action, s.Deadline)
+			}
+		case *events.StepAddedData:
+			getStep(get(d.CaseID, d.Kind, d.EffectiveAt), d.StepID, d.Action, d.Deadline)
+		case *events.StepCompletedData:
+			s := getStep(get(d.CaseID, d.Kind, d.EffectiveAt), d.StepID, d.Action, d.Deadline)
+			s.done, s.completed, s.within = true, d.CompletedAt, d.WithinSLA
+		case *events.SLAData:
+			if ev.Type == events.TypeSLABreached {
+				getStep(get(d.CaseID, d.Kind, d.EffectiveAt), d.StepID, d.Action, d.Deadline).breached = true
+			}
+		case *events.CaseCancelledData:
+			get(d.CaseID, "", time.Time{}).cancelled = true
+		}
+	}
+	from, to := latest.Add(-30*24*time.Hour), latest.Add(time.Nanosecond)
+	if !rep.Period.From.Equal(from) || !rep.Period.To.Equal(to) {
+		t.Errorf("period %v..%v, want %v..%v", rep.Period.From, rep.Period.To, from, to)
+	}
+	var breaches, open, due, within float64
+	var revokeMax *float64
+	for _, c := range cases {
+		if c.cancelled || c.effective.Before(from) || !c.effective.Before(to) {
+			continue
+		}
+		for _, s := range c.steps {
+			doneByEnd := s.done && s.completed.Before(to)
+			if s.breached {
+				breaches++
+			}
+			if !doneByEnd && s.deadline.Before(to) {
+				open++
+			}
+			if !s.nhi && (doneByEnd || s.deadline.Before(to)) {
+				due++
+				if doneByEnd && s.within {
+					within++
+				}
+			}
+			if c.kind == events.KindLeaver && s.revoke && s.done {
+				l := s.completed.Sub(c.effective).Seconds()
+				if revokeMax == nil || l > *revokeMax {
+					revokeMax = &l
+				}
+			}
+		}
+	}
+	if len(cases) == 0 || due == 0 {
+		t.Fatalf("the generated history has no due steps (%d cases): nothing checked", len(cases))
+	}
+	check := func(name string, want *float64) {
+		t.Helper()
+		g := got[name]
+		if (g == nil) != (want == nil) || (g != nil && math.Abs(*g-*want) > 1e-9) {
+			t.Errorf("%s = %v, want %v", name, deref(g), deref(want))
+		}
+	}
+	check("breaches", &breaches)
+	check("open_past_deadline", &open)
+	ratio := within / due
+	check("steps_within_sla_ratio", &ratio)
+	check("time_to_revoke_seconds_max", revokeMax)
+	t.Logf("%d outputs, %d cases; breaches %v, open %v, steps within %v/%v", len(lines), len(cases), breaches, open, within, due)
+}
+
+func deref(f *float64) any {
+	if f == nil {
+		return nil
+	}
+	return *f
 }

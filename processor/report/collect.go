@@ -40,6 +40,18 @@ type caseRec struct {
 	firstStep int32 // head of the case's step list; -1 when none
 	kind      uint8
 	flags     uint8
+	nsteps    uint16 // steps in the list, saturating at bigCase
+}
+
+// bigCase is the step count from which a case's steps are also indexed in
+// collector.bigSteps, so that a case with thousands of steps does not make
+// every step lookup a long list walk.
+const bigCase = 32
+
+// stepKey identifies a step of a big case in collector.bigSteps.
+type stepKey struct {
+	caseIdx int32
+	id      uint64
 }
 
 const (
@@ -105,6 +117,8 @@ type collector struct {
 	systems []string
 	orphans []orphanRec
 	infos   []stepInfo // scratch for case.opened
+	// bigSteps indexes the steps of cases with bigCase steps or more.
+	bigSteps map[stepKey]int32
 
 	// keep, when set, drops case and step events whose effective_at it
 	// rejects (the period and baseline are known before reading).
@@ -120,7 +134,8 @@ func newCollector() *collector {
 	return &collector{
 		seed:   maphash.MakeSeed(),
 		cases:  make(map[uint64]int32),
-		sysIdx: make(map[string]uint16),
+		sysIdx:   make(map[string]uint16),
+		bigSteps: make(map[stepKey]int32),
 	}
 }
 
@@ -324,20 +339,38 @@ func (c *collector) caseRec(key uint64) (int32, *caseRec) {
 }
 
 // upsertStep returns the step of case idx with info's id, creating it from
-// info. A case has a handful of steps, so a list walk is cheaper than a map.
+// info. A case has a handful of steps, so a list walk is cheaper than a map;
+// a big case's steps are found through bigSteps.
 func (c *collector) upsertStep(idx int32, info stepInfo) *stepRec {
 	rec := c.recs.at(idx)
-	for i := rec.firstStep; i >= 0; {
-		st := c.steps.at(i)
-		if st.id == info.id {
-			return st
+	if rec.nsteps >= bigCase {
+		if i, ok := c.bigSteps[stepKey{idx, info.id}]; ok {
+			return c.steps.at(i)
 		}
-		i = st.next
+	} else {
+		for i := rec.firstStep; i >= 0; {
+			st := c.steps.at(i)
+			if st.id == info.id {
+				return st
+			}
+			i = st.next
+		}
 	}
 	i, st := c.steps.add()
 	*st = stepRec{id: info.id, deadline: info.deadline, next: rec.firstStep, system: info.system, bits: info.bits}
 	rec.firstStep = i
-	return st
+	switch {
+	case rec.nsteps >= bigCase:
+		c.bigSteps[stepKey{idx, info.id}] = i
+	case rec.nsteps == bigCase-1: // becoming big: index every step
+		for j := rec.firstStep; j >= 0; j = c.steps.at(j).next {
+			c.bigSteps[stepKey{idx, c.steps.at(j).id}] = j
+		}
+		rec.nsteps++
+	default:
+		rec.nsteps++
+	}
+	return c.steps.at(i)
 }
 
 func (c *collector) addOrphan(ev *wireEvent) error {

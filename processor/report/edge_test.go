@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -311,4 +312,30 @@ func TestCancelledContext(t *testing.T) {
 	if err != nil && !errors.Is(err, context.Canceled) {
 		t.Fatalf("err = %v", err)
 	}
+}
+
+func TestStdinAndLongLines(t *testing.T) {
+	// A case.opened of 20000 steps is a line of about 2.4 MB, longer than
+	// the read buffer.
+	var steps []map[string]any
+	for i := range 20000 {
+		steps = append(steps, st("revoke:okta:u"+strconv.Itoa(i), "okta", "revoke", "standard", "2026-03-02T01:00:00Z"))
+	}
+	const eff = "2026-03-02T00:00:00Z"
+	input := opened("big", "leaver", eff, eff, steps...) + "\n"
+	// Steps around the big-case threshold, each twice (a repeat changes nothing).
+	done := []int{0, 30, 31, 32, 33, 34, 19999}
+	for _, i := range done {
+		l := completed("big", "leaver", eff, steps[i], "2026-03-02T00:30:00Z", true) + "\n"
+		input += l + l
+	}
+	if len(input) < 2*readBufSize {
+		t.Fatalf("line of %d bytes: not longer than the buffer", len(input))
+	}
+	rep := build(t, Options{Inputs: []string{"-"}, Stdin: strings.NewReader(input), Period: mustWindow(t, "2026-03-01/2026-04-01", time.UTC)})
+	checkRows(t, rep, []want{
+		{"open_past_deadline - - -", v(20000 - 7), nil},
+		{"time_to_revoke_seconds_max - - -", v(1800), nil},
+		{"steps_within_sla_ratio - - -", v(7.0 / 20000), nil},
+	})
 }

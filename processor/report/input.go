@@ -30,21 +30,26 @@ const readBufSize = 1 << 20
 
 // reader feeds one input stream into a collector.
 type reader struct {
-	c   *collector
-	dec decoder
-	bad func(*BadRecord)
+	c     *collector
+	dec   decoder
+	bad   func(*BadRecord)
+	stdin io.Reader // the input named "-", if set
 }
 
 // readFile reads path: JSON Lines (the fast path), or, when the file starts
 // with '[' or with an object spanning several lines, a sequence of JSON
 // documents each an event or an array of events.
 func (r *reader) readFile(ctx context.Context, path string) error {
-	f, err := os.Open(path)
-	if err != nil {
-		return fmt.Errorf("opening input: %w", err)
+	var in io.Reader = r.stdin
+	if path != "-" || r.stdin == nil {
+		f, err := os.Open(path)
+		if err != nil {
+			return fmt.Errorf("opening input: %w", err)
+		}
+		defer f.Close()
+		in = f
 	}
-	defer f.Close()
-	br := bufio.NewReaderSize(f, readBufSize)
+	br := bufio.NewReaderSize(in, readBufSize)
 	if isDocument(br) {
 		return r.readDocuments(ctx, path, br)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"slices"
 	"time"
 )
@@ -16,6 +17,8 @@ type Options struct {
 	// topics), or JSON documents each an event or an array of events. They
 	// are read in order; the order of events does not matter.
 	Inputs []string
+	// Stdin, when set, is read for an input named "-".
+	Stdin io.Reader
 	// Period is the window reported on; nil means the 30 days up to the
 	// latest event (see DefaultPeriodLength).
 	Period *Window
@@ -110,7 +113,7 @@ func Build(ctx context.Context, opts Options) (*Report, error) {
 		}
 	}
 	var skipped int64
-	r := &reader{c: c, bad: func(b *BadRecord) {
+	r := &reader{c: c, stdin: opts.Stdin, bad: func(b *BadRecord) {
 		skipped++
 		if opts.BadRecord != nil {
 			opts.BadRecord(b)
