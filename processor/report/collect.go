@@ -132,8 +132,8 @@ type collector struct {
 
 func newCollector() *collector {
 	return &collector{
-		seed:   maphash.MakeSeed(),
-		cases:  make(map[uint64]int32),
+		seed:     maphash.MakeSeed(),
+		cases:    make(map[uint64]int32),
 		sysIdx:   make(map[string]uint16),
 		bigSteps: make(map[stepKey]int32),
 	}
