@@ -13,8 +13,9 @@
 //   - one such diagnostic record on its own (as archived one per line), or
 //     a JSON array of directoryAudits or records.
 //
-// A value that is not JSON at all is one bad_json item. A JSON value that is
-// not an object where one is expected is bad_value.
+// An empty array or envelope yields no items. A value that is not JSON at
+// all is one bad_json item. A JSON value that is not an object where one is
+// expected is bad_value.
 //
 // Per directoryAudit, in this order:
 //

@@ -3,8 +3,9 @@
 //
 // Decode accepts one LogEvent, a JSON array of them (as GET /api/v1/logs
 // returns), or an event-hook delivery ({"eventType":"com.okta.event_hook",
-// ..., "data":{"events":[...]}}), and returns one events.Item per LogEvent.
-// A value that is not JSON at all is one bad_json item.
+// ..., "data":{"events":[...]}}), and returns one events.Item per LogEvent
+// (none for an empty array or envelope). A value that is not JSON at all is
+// one bad_json item.
 //
 // Per LogEvent, in this order:
 //
