@@ -112,6 +112,9 @@ Malformed records are listed on stderr with file and line and skipped.`,
 			if bad > maxBadRecordLines {
 				fmt.Fprintf(stderr, "jmlwatch report: skipped %d malformed records in all (%d listed)\n", bad, maxBadRecordLines)
 			}
+			if rep.Events > 0 && rep.Ignored == rep.Events {
+				fmt.Fprintf(stderr, "jmlwatch report: none of the %d events is a case, step, breach or orphan event: are the inputs jmlwatch output events (replay --output)?\n", rep.Events)
+			}
 			out := cmd.OutOrStdout()
 			var file *os.File
 			if outPath != "" && outPath != "-" {

@@ -66,6 +66,7 @@ slas:
 		{"default period", []string{"--input", reportFixture, "--timezone", "Europe/Berlin"}, 0, "2026-02-08T01:00:00+01:00", ""},
 		{"skipped record", []string{"--input", badInput, "--format", "json"}, 0, `"metrics"`, "bad.jsonl:1: bad json"},
 		{"no input", []string{"--period", "2026-03-02/2026-03-09"}, 2, "", "--input"},
+		{"input events", []string{"--input", "testdata/validate/good.jsonl"}, 0, "METRIC", "are the inputs jmlwatch output events"},
 		{"missing input", []string{"--input", filepath.Join(dir, "nope.jsonl")}, 2, "", "nope.jsonl"},
 		{"config", []string{"--config", "run.yaml"}, 2, "", "not yet supported"},
 		{"bad format", []string{"--input", reportFixture, "--format", "xml"}, 2, "", "--format"},

@@ -48,9 +48,12 @@ type Report struct {
 	Metrics  []Metric `json:"metrics"`
 
 	// Events is the number of events read (after decoding, before
-	// de-duplication); Skipped the malformed records left out.
+	// de-duplication); Skipped the malformed records left out; Ignored the
+	// events of types the report does not use (sla.warning,
+	// account.unowned, input events, ...), read only for their time.
 	Events  int64 `json:"-"`
 	Skipped int64 `json:"-"`
+	Ignored int64 `json:"-"`
 
 	charts charts
 }
@@ -142,6 +145,7 @@ func Build(ctx context.Context, opts Options) (*Report, error) {
 		Period:  Range{From: period.From.In(loc), To: period.To.In(loc)},
 		Events:  c.events,
 		Skipped: skipped,
+		Ignored: c.ignored,
 	}
 	if base != nil {
 		rep.Baseline = &Range{From: base.w.From.In(loc), To: base.w.To.In(loc)}
