@@ -326,7 +326,7 @@ func (b *Batch) Commit(sync bool) (err error) {
 		}
 	}
 	opts := pebble.NoSync
-	if sync {
+	if sync && !b.db.noWAL {
 		opts = pebble.Sync
 	}
 	// Count appended entries before they become visible: a publisher may

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/cockroachdb/pebble/v2"
+	"github.com/cockroachdb/pebble/v2/bloom"
 	"github.com/cockroachdb/pebble/v2/vfs"
 )
 
@@ -26,6 +27,11 @@ type Options struct {
 	// InMemory keeps the whole store in memory (vfs.NewMem): nothing
 	// survives Close. For tests and for replay without --state.
 	InMemory bool
+	// DisableWAL turns Pebble's write-ahead log off: commits, synced or
+	// not, are then durable only once Pebble flushes its memtable (at the
+	// latest on Close). For replay, whose state is rebuilt by running it
+	// again; never for run, whose checkpoint must survive a crash.
+	DisableWAL bool
 	// Logger receives Pebble's log lines; nil logs errors to stderr and
 	// drops the rest.
 	Logger Logger
@@ -39,6 +45,8 @@ type DB struct {
 	pdb    *pebble.DB
 	cache  *pebble.Cache
 	logger Logger
+	// noWAL reports Options.DisableWAL: commits cannot sync.
+	noWAL bool
 	// failed holds the fatal error after a write failed; writes then
 	// return it.
 	failed atomic.Pointer[error]
@@ -89,7 +97,7 @@ func Open(dir string, opts Options) (*DB, error) {
 		dir = "mem"
 	}
 
-	db := &DB{logger: opts.Logger, drained: make(chan struct{})}
+	db := &DB{logger: opts.Logger, drained: make(chan struct{}), noWAL: opts.DisableWAL}
 	cache := pebble.NewCache(opts.CacheSize)
 	popts := &pebble.Options{
 		Cache:              cache,
@@ -97,6 +105,13 @@ func Open(dir string, opts Options) (*DB, error) {
 		FormatMajorVersion: pebble.FormatNewest,
 		Logger:             pebbleLogger{l: opts.Logger, failed: &db.failed},
 		EventListener:      eventListener(opts.Logger),
+		DisableWAL:         opts.DisableWAL,
+	}
+	// Bloom filters on every level: the correlator's point reads are often
+	// misses (de-duplication keys, case and link indexes), which without a
+	// filter read an index and data block of every overlapping table.
+	for i := range popts.Levels {
+		popts.Levels[i].FilterPolicy = bloom.FilterPolicy(10)
 	}
 	pdb, err := openPebble(dir, popts)
 	if err != nil {
@@ -140,7 +155,11 @@ func (db *DB) init() error {
 			return fmt.Errorf("%w: %d (this version reads %d)", ErrSchema, got, schemaVersion)
 		}
 	} else {
-		if err := db.pdb.Set(keySchema, binary.BigEndian.AppendUint32(nil, schemaVersion), pebble.Sync); err != nil {
+		wo := pebble.Sync
+		if db.noWAL {
+			wo = pebble.NoSync
+		}
+		if err := db.pdb.Set(keySchema, binary.BigEndian.AppendUint32(nil, schemaVersion), wo); err != nil {
 			return fatal("writing schema version", err)
 		}
 	}

@@ -85,6 +85,10 @@ type Tx struct {
 	clockDirty  bool
 	workers     map[string]*worker
 	dirty       map[string]bool
+	// timers and retention track the pending timers, so that firing scans
+	// only when something may be due, and starts past the tombstones of
+	// fired timers.
+	timers, retention queue
 	// recTime is the time of the record being applied.
 	recTime time.Time
 	// rec collects the outputs of the record being applied, to be sorted.
@@ -93,11 +97,16 @@ type Tx struct {
 
 // NewTx returns a Tx working on kv.
 func (c *Correlator) NewTx(kv KV) *Tx {
-	return &Tx{c: c, pol: c.pol, kv: kv, workers: map[string]*worker{}, dirty: map[string]bool{}}
+	return &Tx{
+		c: c, pol: c.pol, kv: kv, workers: map[string]*worker{}, dirty: map[string]bool{},
+		timers: queue{prefix: pTimer}, retention: queue{prefix: pRetain},
+	}
 }
 
-// Reset points a flushed Tx at a new KV (the next micro-batch). The clock is
-// kept.
+// Reset points a flushed Tx at a new KV (the next micro-batch) over the
+// same state, after the previous one was committed. The clock and the
+// timer low-water marks are kept. After a failed or discarded commit, make
+// a new Tx instead: the kept marks would no longer match the state.
 func (tx *Tx) Reset(kv KV) {
 	tx.kv = kv
 	clear(tx.workers)

@@ -54,8 +54,19 @@ func prefixEnd(p []byte) []byte {
 }
 
 // appendTime appends t as 8 big-endian bytes whose order is time order.
+// Times outside the int64 nanosecond range (before 1678, after 2262) are
+// clamped to its ends.
 func appendTime(b []byte, t time.Time) []byte {
-	return binary.BigEndian.AppendUint64(b, uint64(t.UnixNano())^(1<<63))
+	var ns int64
+	switch {
+	case t.Before(minTime):
+		ns = math.MinInt64
+	case t.After(maxTime):
+		ns = math.MaxInt64
+	default:
+		ns = t.UnixNano()
+	}
+	return binary.BigEndian.AppendUint64(b, uint64(ns)^(1<<63))
 }
 
 // readTime is the inverse of appendTime.
@@ -68,7 +79,10 @@ func timeBound(prefix byte, t time.Time) []byte {
 	return appendTime([]byte{prefix}, t)
 }
 
-// maxTime is later than any event time.
-var maxTime = time.Unix(0, math.MaxInt64).UTC()
+// minTime and maxTime bound the times keys can hold.
+var (
+	minTime = time.Unix(0, math.MinInt64).UTC()
+	maxTime = time.Unix(0, math.MaxInt64).UTC()
+)
 
 func lower(s string) string { return strings.ToLower(s) }

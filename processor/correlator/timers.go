@@ -57,17 +57,24 @@ func retainKey(due time.Time, typ byte, parts ...string) []byte {
 
 // retain schedules a retention check at due.
 func (tx *Tx) retain(due time.Time, typ byte, parts ...string) error {
+	tx.retention.added(due)
 	return tx.kv.Set(retainKey(due, typ, parts...), nil)
+}
+
+// setTimer writes a timer key.
+func (tx *Tx) setTimer(k []byte, due time.Time, payload []byte) error {
+	tx.timers.added(due)
+	return tx.kv.Set(k, payload)
 }
 
 // armStep sets the warning and breach timers of an open step.
 func (tx *Tx) armStep(w *worker, c *caseState, s *step) error {
 	if !s.WarnAt.IsZero() {
-		if err := tx.kv.Set(timerKey(s.WarnAt, c.ID, s.ID, timerWarn), []byte(w.ID)); err != nil {
+		if err := tx.setTimer(timerKey(s.WarnAt, c.ID, s.ID, timerWarn), s.WarnAt, []byte(w.ID)); err != nil {
 			return err
 		}
 	}
-	return tx.kv.Set(timerKey(s.Deadline, c.ID, s.ID, timerBreach), []byte(w.ID))
+	return tx.setTimer(timerKey(s.Deadline, c.ID, s.ID, timerBreach), s.Deadline, []byte(w.ID))
 }
 
 // disarmStep deletes the timers of a step that completed or whose case
@@ -86,64 +93,94 @@ func (tx *Tx) disarmStep(c *caseState, s *step) error {
 
 type dueEntry struct{ k, v []byte }
 
-var errBatchFull = errors.New("batch full")
+// queue tracks what is known about one timer range (SLA timers or
+// retention timers) so that firing rarely needs a scan: every timer due
+// before low has fired, and when known, no timer is due before next.
+// Deleting a timer leaves next early, which only costs one extra scan.
+type queue struct {
+	prefix byte
+	low    time.Time
+	next   time.Time
+	known  bool
+}
 
-// collect returns up to n entries of [lower, upper).
-func (tx *Tx) collect(lower, upper []byte, n int) ([]dueEntry, error) {
-	var out []dueEntry
-	err := tx.kv.Scan(lower, upper, func(k, v []byte) error {
-		out = append(out, dueEntry{bytes.Clone(k), bytes.Clone(v)})
-		if len(out) >= n {
-			return errBatchFull
+// added records a new timer due at due.
+func (q *queue) added(due time.Time) {
+	if due.Before(q.low) {
+		q.low = due
+	}
+	if q.known && due.Before(q.next) {
+		q.next = due
+	}
+}
+
+var errScanDone = errors.New("scan done")
+
+// collectDue returns up to n timers of q due strictly before clock, in key
+// order, and whether it saw the whole due range; when it did, next is the
+// due moment of the first timer not due (maxTime if none).
+func (tx *Tx) collectDue(q *queue, clock time.Time, n int) (due []dueEntry, complete bool, next time.Time, err error) {
+	next = maxTime
+	complete = true
+	err = tx.kv.Scan(timeBound(q.prefix, q.low), []byte{q.prefix + 1}, func(k, v []byte) error {
+		if len(k) < 9 {
+			return fmt.Errorf("correlator: malformed timer key %q", k)
 		}
+		if t := readTime(k[1:9]); !t.Before(clock) {
+			next = t
+			return errScanDone
+		}
+		if len(due) == n {
+			complete = false
+			return errScanDone
+		}
+		due = append(due, dueEntry{bytes.Clone(k), bytes.Clone(v)})
 		return nil
 	})
-	if err != nil && !errors.Is(err, errBatchFull) {
-		return nil, err
+	if errors.Is(err, errScanDone) {
+		err = nil
 	}
-	return out, nil
+	return due, complete, next, err
+}
+
+// fireQueue fires the timers of q due strictly before the clock, in key
+// order, with fn, deleting each.
+func (tx *Tx) fireQueue(q *queue, fn func(k, v []byte) error) error {
+	if q.known && !q.next.Before(tx.clock) {
+		return nil
+	}
+	for {
+		due, complete, next, err := tx.collectDue(q, tx.clock, 256)
+		if err != nil {
+			return fmt.Errorf("correlator: scanning timers: %w", err)
+		}
+		for _, e := range due {
+			if err := fn(e.k, e.v); err != nil {
+				return err
+			}
+			if err := tx.kv.Delete(e.k); err != nil {
+				return err
+			}
+		}
+		if complete {
+			q.low, q.next, q.known = tx.clock, next, true
+			return nil
+		}
+	}
 }
 
 // fire runs every timer due strictly before the clock: SLA and unowned
 // timers in key order (their outputs' order), then retention.
 func (tx *Tx) fire(out []events.Output) ([]events.Output, error) {
-	upper := timeBound(pTimer, tx.clock)
-	for {
-		due, err := tx.collect([]byte{pTimer}, upper, 256)
-		if err != nil {
-			return out, fmt.Errorf("correlator: scanning timers: %w", err)
-		}
-		for _, e := range due {
-			if out, err = tx.fireTimer(e.k, e.v, out); err != nil {
-				return out, err
-			}
-			if err := tx.kv.Delete(e.k); err != nil {
-				return out, err
-			}
-		}
-		if len(due) < 256 {
-			break
-		}
+	err := tx.fireQueue(&tx.timers, func(k, v []byte) error {
+		var err error
+		out, err = tx.fireTimer(k, v, out)
+		return err
+	})
+	if err != nil {
+		return out, err
 	}
-	upper = timeBound(pRetain, tx.clock)
-	for {
-		due, err := tx.collect([]byte{pRetain}, upper, 256)
-		if err != nil {
-			return out, fmt.Errorf("correlator: scanning retention: %w", err)
-		}
-		for _, e := range due {
-			if err := tx.fireRetention(e.k); err != nil {
-				return out, err
-			}
-			if err := tx.kv.Delete(e.k); err != nil {
-				return out, err
-			}
-		}
-		if len(due) < 256 {
-			break
-		}
-	}
-	return out, nil
+	return out, tx.fireQueue(&tx.retention, func(k, _ []byte) error { return tx.fireRetention(k) })
 }
 
 func (tx *Tx) fireTimer(k, v []byte, out []events.Output) ([]events.Output, error) {
