@@ -9,7 +9,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"sort"
 	"testing"
 	"time"
 
@@ -20,6 +19,7 @@ import (
 	"github.com/jmlwatch/jmlwatch/processor/correlator"
 	"github.com/jmlwatch/jmlwatch/processor/policy"
 	"github.com/jmlwatch/jmlwatch/processor/replay"
+	"github.com/jmlwatch/jmlwatch/store"
 )
 
 func digest(t *testing.T, dir string) map[string]string {
@@ -162,7 +162,11 @@ func TestReplayAndRates(t *testing.T) {
 		})
 	}
 
-	db := &mapKV{m: map[string][]byte{}}
+	db, err := store.Open("", store.Options{InMemory: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
 	outputs := map[string]int{}
 	var rejected []replay.Record
 	sum, err := replay.Run(context.Background(), replay.Config{
@@ -222,35 +226,11 @@ type sourceFunc func() (replay.Record, error)
 
 func (f sourceFunc) Next() (replay.Record, error) { return f() }
 
-type stateOf struct{ db *mapKV }
+// stateOf adapts an in-memory store to replay.State.
+type stateOf struct{ db *store.DB }
 
-func (s stateOf) NewBatch() replay.Batch { return s.db }
+func (s stateOf) NewBatch() replay.Batch { return storeBatch{s.db.NewBatch()} }
 
-// mapKV is a write-through in-memory correlator.KV and replay.Batch.
-type mapKV struct{ m map[string][]byte }
+type storeBatch struct{ *store.Batch }
 
-func (kv *mapKV) Get(k []byte) ([]byte, bool, error) {
-	v, ok := kv.m[string(k)]
-	return bytes.Clone(v), ok, nil
-}
-func (kv *mapKV) Set(k, v []byte) error { kv.m[string(k)] = bytes.Clone(v); return nil }
-func (kv *mapKV) Delete(k []byte) error { delete(kv.m, string(k)); return nil }
-func (kv *mapKV) Scan(lower, upper []byte, fn func(k, v []byte) error) error {
-	var keys []string
-	for k := range kv.m {
-		if k >= string(lower) && (upper == nil || k < string(upper)) {
-			keys = append(keys, k)
-		}
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		if v, ok := kv.m[k]; ok {
-			if err := fn([]byte(k), v); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
-}
-func (kv *mapKV) Commit() error { return nil }
-func (kv *mapKV) Close() error  { return nil }
+func (b storeBatch) Commit() error { return b.Batch.Commit(false) }
