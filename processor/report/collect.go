@@ -116,7 +116,8 @@ type collector struct {
 	sysIdx  map[string]uint16
 	systems []string
 	orphans []orphanRec
-	infos   []stepInfo // scratch for case.opened
+	infos   []stepInfo     // scratch for case.opened
+	scratch []preparedStep // scratch for add
 	// bigSteps indexes the steps of cases with bigCase steps or more.
 	bigSteps map[stepKey]int32
 
@@ -159,101 +160,218 @@ func (c *collector) system(b []byte) (uint16, error) {
 	return i, nil
 }
 
-// add folds one decoded event in. An error means the event was malformed
-// (a required field missing or an unknown value) and changed nothing.
-func (c *collector) add(ev *wireEvent) error {
-	c.events++
-	if !c.haveLatest || ev.time > c.latest {
-		c.latest, c.haveLatest = ev.time, true
-	}
+// prepared is a decoded event validated and hashed, ready for
+// collector.apply: the part of folding an event in that needs no shared
+// state, so that it can run on several goroutines. system aliases the
+// decoded record.
+type prepared struct {
+	typ       eventType
+	kept      bool // false: outside the period and baseline (only time counts)
+	within    bool
+	hasSteps  bool // case.completed: steps > 0
+	kind      uint8
+	line      int32 // within its batch, for errors found when applying
+	time      int64
+	caseKey   uint64
+	effective int64
+	recorded  int64
+	completed int64
+	acctKey   uint64       // orphan.detected: hash of (system, account_id)
+	step      preparedStep // step.added, step.completed, sla.breached; orphan's system
+	stepsFrom int32        // case.opened: its steps in the batch's step list
+	stepsTo   int32
+}
+
+// preparedStep is a validated step description.
+type preparedStep struct {
+	id       uint64
+	deadline int64
+	system   []byte
+	bits     uint16 // action and stepPrivileged
+}
+
+// prepare validates ev and fills p, appending case.opened's steps to
+// steps. It reads only immutable collector state (the seed and keep), so
+// goroutines may call it concurrently. An error means the event is
+// malformed: a required field missing or an unknown value.
+func (c *collector) prepare(ev *wireEvent, p *prepared, steps []preparedStep) ([]preparedStep, error) {
+	*p = prepared{typ: ev.typ, time: ev.time, kept: true}
 	switch ev.typ {
+	case typeOther:
+		return steps, nil
+	case typeOrphanDetected:
+		if ev.have&hasData == 0 {
+			return steps, &fieldError{Field: "data", Msg: "missing"}
+		}
+		if ev.step.have&hasSystem == 0 {
+			return steps, missing("system")
+		}
+		if ev.have&hasAccount == 0 {
+			return steps, missing("account_id")
+		}
+		var h maphash.Hash
+		h.SetSeed(c.seed)
+		h.Write(ev.step.system)
+		h.WriteByte(0)
+		h.Write(ev.account)
+		p.acctKey, p.step.system = h.Sum64(), ev.step.system
+		return steps, nil
+	}
+	if ev.have&hasData == 0 {
+		return steps, &fieldError{Field: "data", Msg: "missing"}
+	}
+	if ev.have&hasCaseID == 0 {
+		return steps, missing("case_id")
+	}
+	p.caseKey = maphash.Bytes(c.seed, ev.caseID)
+	if ev.typ == typeCaseCancelled {
+		return steps, nil
+	}
+
+	// Every other type carries kind and effective_at.
+	if ev.have&hasKind == 0 {
+		return steps, missing("kind")
+	}
+	kind, err := parseKind(ev.kind)
+	if err != nil {
+		return steps, &fieldError{Field: "data.kind", Msg: err.Error()}
+	}
+	if ev.have&hasEffective == 0 {
+		return steps, missing("effective_at")
+	}
+	p.kind, p.effective = kind, ev.effective
+	switch ev.typ {
+	case typeCaseOpened:
+		if ev.have&hasRecorded == 0 {
+			return steps, missing("recorded_at")
+		}
+		if ev.have&hasSteps == 0 {
+			return steps, missing("steps")
+		}
+		p.recorded = ev.recorded
+		from := len(steps)
+		for i := range ev.steps {
+			st, err := c.prepareStep(&ev.steps[i], "steps[].")
+			if err != nil {
+				return steps[:from], err
+			}
+			steps = append(steps, st)
+		}
+		p.stepsFrom, p.stepsTo = int32(from), int32(len(steps))
+	case typeStepAdded, typeStepCompleted, typeSLABreached:
+		if p.step, err = c.prepareStep(&ev.step, ""); err != nil {
+			return steps, err
+		}
+		if ev.typ == typeStepCompleted {
+			if ev.have&hasCompleted == 0 {
+				return steps, missing("completed_at")
+			}
+			if ev.have&hasWithin == 0 {
+				return steps, missing("within_sla")
+			}
+			p.completed, p.within = ev.completed, ev.within
+		}
+	case typeCaseCompleted:
+		if ev.have&hasCompleted == 0 {
+			return steps, missing("completed_at")
+		}
+		if ev.have&hasWithin == 0 {
+			return steps, missing("within_sla")
+		}
+		if ev.have&hasStepCount == 0 {
+			return steps, missing("steps")
+		}
+		p.completed, p.within, p.hasSteps = ev.completed, ev.within, ev.stepCount > 0
+	}
+	p.kept = c.keep == nil || c.keep(ev.effective)
+	return steps, nil
+}
+
+func (c *collector) prepareStep(w *wireStep, prefix string) (preparedStep, error) {
+	switch {
+	case w.have&hasStepID == 0:
+		return preparedStep{}, missing(prefix + "step_id")
+	case w.have&hasSystem == 0:
+		return preparedStep{}, missing(prefix + "system")
+	case w.have&hasAction == 0:
+		return preparedStep{}, missing(prefix + "action")
+	case w.have&hasTier == 0:
+		return preparedStep{}, missing(prefix + "tier")
+	case w.have&hasDeadline == 0:
+		return preparedStep{}, missing(prefix + "deadline")
+	}
+	action, err := parseAction(w.action)
+	if err != nil {
+		return preparedStep{}, &fieldError{Field: "data." + prefix + "action", Msg: err.Error()}
+	}
+	tier, err := parseTier(w.tier)
+	if err != nil {
+		return preparedStep{}, &fieldError{Field: "data." + prefix + "tier", Msg: err.Error()}
+	}
+	bits := uint16(action)
+	if tier == tierPrivileged {
+		bits |= stepPrivileged
+	}
+	return preparedStep{id: maphash.Bytes(c.seed, w.stepID), deadline: w.deadline, system: w.system, bits: bits}, nil
+}
+
+// apply folds a prepared event in; steps is the step list p.stepsFrom and
+// p.stepsTo index. The only error is too many distinct systems, and the
+// event then changes nothing but the latest time.
+func (c *collector) apply(p *prepared, steps []preparedStep) error {
+	c.events++
+	if !c.haveLatest || p.time > c.latest {
+		c.latest, c.haveLatest = p.time, true
+	}
+	switch p.typ {
 	case typeOther:
 		c.ignored++
 		return nil
 	case typeOrphanDetected:
-		return c.addOrphan(ev)
-	}
-	if ev.have&hasData == 0 {
-		return &fieldError{Field: "data", Msg: "missing"}
-	}
-	if ev.have&hasCaseID == 0 {
-		return missing("case_id")
-	}
-	key := maphash.Bytes(c.seed, ev.caseID)
-	if ev.typ == typeCaseCancelled {
-		_, rec := c.caseRec(key)
+		sys, err := c.system(p.step.system)
+		if err != nil {
+			return err
+		}
+		c.orphans = append(c.orphans, orphanRec{key: p.acctKey, time: p.time, system: sys})
+		return nil
+	case typeCaseCancelled:
+		_, rec := c.caseRec(p.caseKey)
 		rec.flags |= caseCancelled
 		return nil
 	}
-
-	// Every other type carries kind and effective_at: validate what the
-	// type needs before touching any record.
-	if ev.have&hasKind == 0 {
-		return missing("kind")
+	if !p.kept {
+		return nil
 	}
-	kind, err := parseKind(ev.kind)
-	if err != nil {
-		return &fieldError{Field: "data.kind", Msg: err.Error()}
-	}
-	if ev.have&hasEffective == 0 {
-		return missing("effective_at")
-	}
+	// Intern every system first, so that an error changes nothing.
 	var step stepInfo
-	switch ev.typ {
-	case typeCaseOpened:
-		if ev.have&hasRecorded == 0 {
-			return missing("recorded_at")
-		}
-		if ev.have&hasSteps == 0 {
-			return missing("steps")
-		}
-		c.infos = c.infos[:0]
-		for i := range ev.steps {
-			info, err := c.stepInfo(&ev.steps[i], "steps[].")
+	c.infos = c.infos[:0]
+	if p.typ == typeCaseOpened {
+		for _, ps := range steps[p.stepsFrom:p.stepsTo] {
+			info, err := c.stepInfo(ps)
 			if err != nil {
 				return err
 			}
 			c.infos = append(c.infos, info)
 		}
-	case typeStepAdded, typeStepCompleted, typeSLABreached:
-		if step, err = c.stepInfo(&ev.step, ""); err != nil {
+	} else if p.typ != typeCaseCompleted {
+		var err error
+		if step, err = c.stepInfo(p.step); err != nil {
 			return err
 		}
-		if ev.typ == typeStepCompleted {
-			if ev.have&hasCompleted == 0 {
-				return missing("completed_at")
-			}
-			if ev.have&hasWithin == 0 {
-				return missing("within_sla")
-			}
-		}
-	case typeCaseCompleted:
-		if ev.have&hasCompleted == 0 {
-			return missing("completed_at")
-		}
-		if ev.have&hasWithin == 0 {
-			return missing("within_sla")
-		}
-		if ev.have&hasStepCount == 0 {
-			return missing("steps")
-		}
-	}
-	if c.keep != nil && !c.keep(ev.effective) {
-		return nil
 	}
 
-	idx, rec := c.caseRec(key)
+	idx, rec := c.caseRec(p.caseKey)
 	if rec.flags&caseHasKind == 0 {
-		rec.kind, rec.effective = kind, ev.effective
+		rec.kind, rec.effective = p.kind, p.effective
 		rec.flags |= caseHasKind
 	}
-	switch ev.typ {
+	switch p.typ {
 	case typeCaseOpened:
 		if rec.flags&caseOpened != 0 {
 			return nil // a repeat
 		}
 		rec.flags |= caseOpened
-		rec.recorded = ev.recorded
+		rec.recorded = p.recorded
 		for _, info := range c.infos {
 			c.upsertStep(idx, info)
 		}
@@ -263,31 +381,41 @@ func (c *collector) add(ev *wireEvent) error {
 		st := c.upsertStep(idx, step)
 		if st.bits&stepCompleted == 0 {
 			st.bits |= stepCompleted
-			st.completed = ev.completed
-			if ev.within {
+			st.completed = p.completed
+			if p.within {
 				st.bits |= stepWithin
 			}
 		}
 	case typeSLABreached:
 		c.upsertStep(idx, step).bits |= stepBreached
 	case typeCaseCompleted:
-		rec = c.recs.at(idx)
 		if rec.flags&caseCompleted != 0 {
 			return nil
 		}
 		rec.flags |= caseCompleted
-		rec.completed = ev.completed
-		if ev.within {
+		rec.completed = p.completed
+		if p.within {
 			rec.flags |= caseWithin
 		}
-		if ev.stepCount > 0 {
+		if p.hasSteps {
 			rec.flags |= caseHasSteps
 		}
 	}
 	return nil
 }
 
-// stepInfo is a validated step description.
+// add prepares and applies one decoded event (the sequential path).
+func (c *collector) add(ev *wireEvent) error {
+	var p prepared
+	var err error
+	c.scratch, err = c.prepare(ev, &p, c.scratch[:0])
+	if err != nil {
+		return err
+	}
+	return c.apply(&p, c.scratch)
+}
+
+// stepInfo is a step ready to store: its system interned.
 type stepInfo struct {
 	id       uint64
 	deadline int64
@@ -295,36 +423,12 @@ type stepInfo struct {
 	bits     uint16 // action and stepPrivileged
 }
 
-func (c *collector) stepInfo(w *wireStep, prefix string) (stepInfo, error) {
-	switch {
-	case w.have&hasStepID == 0:
-		return stepInfo{}, missing(prefix + "step_id")
-	case w.have&hasSystem == 0:
-		return stepInfo{}, missing(prefix + "system")
-	case w.have&hasAction == 0:
-		return stepInfo{}, missing(prefix + "action")
-	case w.have&hasTier == 0:
-		return stepInfo{}, missing(prefix + "tier")
-	case w.have&hasDeadline == 0:
-		return stepInfo{}, missing(prefix + "deadline")
-	}
-	action, err := parseAction(w.action)
-	if err != nil {
-		return stepInfo{}, &fieldError{Field: "data." + prefix + "action", Msg: err.Error()}
-	}
-	tier, err := parseTier(w.tier)
-	if err != nil {
-		return stepInfo{}, &fieldError{Field: "data." + prefix + "tier", Msg: err.Error()}
-	}
-	sys, err := c.system(w.system)
+func (c *collector) stepInfo(ps preparedStep) (stepInfo, error) {
+	sys, err := c.system(ps.system)
 	if err != nil {
 		return stepInfo{}, err
 	}
-	bits := uint16(action)
-	if tier == tierPrivileged {
-		bits |= stepPrivileged
-	}
-	return stepInfo{id: maphash.Bytes(c.seed, w.stepID), deadline: w.deadline, system: sys, bits: bits}, nil
+	return stepInfo{id: ps.id, deadline: ps.deadline, system: sys, bits: ps.bits}, nil
 }
 
 // caseRec returns the record of a case, creating an empty one.
@@ -371,27 +475,4 @@ func (c *collector) upsertStep(idx int32, info stepInfo) *stepRec {
 		rec.nsteps++
 	}
 	return c.steps.at(i)
-}
-
-func (c *collector) addOrphan(ev *wireEvent) error {
-	if ev.have&hasData == 0 {
-		return &fieldError{Field: "data", Msg: "missing"}
-	}
-	if ev.step.have&hasSystem == 0 {
-		return missing("system")
-	}
-	if ev.have&hasAccount == 0 {
-		return missing("account_id")
-	}
-	sys, err := c.system(ev.step.system)
-	if err != nil {
-		return err
-	}
-	var h maphash.Hash
-	h.SetSeed(c.seed)
-	h.Write(ev.step.system)
-	h.WriteByte(0)
-	h.Write(ev.account)
-	c.orphans = append(c.orphans, orphanRec{key: h.Sum64(), time: ev.time, system: sys})
-	return nil
 }

@@ -24,8 +24,8 @@ func (b *BadRecord) Error() string { return fmt.Sprintf("%s:%d: %v", b.File, b.L
 
 func (b *BadRecord) Unwrap() error { return b.Err }
 
-// readBufSize is the read buffer; longer lines are assembled in a side
-// buffer.
+// readBufSize is the read buffer, and how far the start of a file is
+// sniffed for its shape.
 const readBufSize = 1 << 20
 
 // reader feeds one input stream into a collector.
@@ -53,7 +53,7 @@ func (r *reader) readFile(ctx context.Context, path string) error {
 	if isDocument(br) {
 		return r.readDocuments(ctx, path, br)
 	}
-	return r.readLines(ctx, path, br)
+	return r.readLinesParallel(ctx, path, br, decodeWorkers())
 }
 
 // isDocument sniffs the start of a stream: an array, or a first object
@@ -76,36 +76,6 @@ func isDocument(br *bufio.Reader) bool {
 	var s scanner
 	s.reset(head)
 	return s.skipValue()
-}
-
-// readLines reads JSON Lines.
-func (r *reader) readLines(ctx context.Context, path string, br *bufio.Reader) error {
-	var long []byte
-	for line := 1; ; line++ {
-		b, err := br.ReadSlice('\n')
-		if errors.Is(err, bufio.ErrBufferFull) {
-			long = append(long[:0], b...)
-			for errors.Is(err, bufio.ErrBufferFull) {
-				b, err = br.ReadSlice('\n')
-				long = append(long, b...)
-			}
-			b = long
-		}
-		if err != nil && !errors.Is(err, io.EOF) {
-			return fmt.Errorf("reading %s: %w", path, err)
-		}
-		if t := bytes.TrimSpace(b); len(t) > 0 {
-			r.record(path, line, t)
-		}
-		if err != nil { // io.EOF
-			return nil
-		}
-		if line&0xffff == 0 {
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-		}
-	}
 }
 
 func validJSON(b []byte) bool {
