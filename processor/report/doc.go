@@ -94,6 +94,9 @@
 //
 // A case costs 32 bytes plus a map entry and a step 32 bytes, in
 // fixed-size blocks that never copy on growth; with a given --period,
-// events outside the period and baseline are not kept. Percentiles sort one
-// latency scope at a time. See docs/PERFORMANCE.md for measurements.
+// events outside the period and baseline are not kept. JSON Lines are read
+// in chunks, decoded and validated on several goroutines (collector.prepare
+// touches no shared state) and folded in input order on the caller's
+// (collector.apply). Percentiles sort one latency scope at a time in one
+// reused buffer. See docs/PERFORMANCE.md for measurements.
 package report
