@@ -25,6 +25,11 @@ type Options struct {
 	Partitions int
 	// Topics are created at start.
 	Topics []string
+	// Extra are kfake options appended after the broker's own, for tests
+	// that need SASL users (kfake.EnableSASL, kfake.Superuser, kfake.User),
+	// a TLS listener (kfake.TLS) or short group session timeouts
+	// (kfake.GroupMinSessionTimeout). Later options win.
+	Extra []kfake.Opt
 }
 
 // Broker is a running single-node broker. Its methods are safe for
@@ -79,6 +84,7 @@ func Start(ctx context.Context, opts Options) (*Broker, error) {
 	if len(topics) > 0 {
 		kopts = append(kopts, kfake.SeedTopics(int32(opts.Partitions), topics...))
 	}
+	kopts = append(kopts, opts.Extra...)
 	c, err := kfake.NewCluster(kopts...)
 	if err != nil {
 		return nil, fmt.Errorf("broker: starting on %s: %w", opts.Addr, err)

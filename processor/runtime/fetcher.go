@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"context"
+	"fmt"
 	"sync/atomic"
 	"time"
 
@@ -63,6 +64,8 @@ func (f *fetcher) run(ctx context.Context) {
 		MaxBytes:  16 << 20,
 		MaxWait:   100 * time.Millisecond,
 		ErrorLogger: kafka.LoggerFunc(func(m string, a ...any) {
+			// The reader retries by itself; say we are not ready meanwhile.
+			f.r.setBrokerErr(fmt.Errorf("fetching %s/%d: %s", f.topic, f.part, fmt.Sprintf(m, a...)))
 			log.Sugar().Warnf(m, a...)
 		}),
 	})
@@ -88,6 +91,7 @@ func (f *fetcher) run(ctx context.Context) {
 		if m.HighWaterMark > 0 {
 			f.hwm.Store(m.HighWaterMark)
 		}
+		f.r.clearBrokerErr()
 		select {
 		case f.ch <- m:
 			f.signal()

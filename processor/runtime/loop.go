@@ -257,6 +257,9 @@ func (l *loop) commit() error {
 	}
 	empty := l.b.Len() == 0
 	if !empty {
+		if r.failWrites.Load() {
+			return r.storeFailure(fmt.Errorf("committing a micro-batch: %w (injected)", store.ErrFatal))
+		}
 		if err := l.b.Commit(true); err != nil {
 			return r.storeFailure(err)
 		}
@@ -279,9 +282,15 @@ func (l *loop) commit() error {
 // storeFailure stops consumption after a store error with one clear line.
 func (r *Runtime) storeFailure(err error) error {
 	r.mu.Lock()
-	r.mu.storeErr = err
+	first := r.mu.storeErr == nil
+	if first {
+		r.mu.storeErr = err
+	}
 	r.mu.Unlock()
 	r.updateReady()
+	if !first {
+		return fmt.Errorf("store failure: %w", err)
+	}
 	r.log.Error("store write failed: consumption stopped, not ready; check the disk of state_dir and restart",
 		zap.String("state_dir", r.cfg.StateDir), zap.Error(err))
 	return fmt.Errorf("store failure: %w", err)

@@ -30,13 +30,24 @@ type harness struct {
 	t   *testing.T
 	ctx context.Context
 	b   *broker.Broker
+	// dialer and transport, when set, carry TLS and SASL for the test's
+	// own clients.
+	dialer    *kafka.Dialer
+	transport *kafka.Transport
 }
 
 func newHarness(t *testing.T) *harness {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	return newHarnessWith(t, broker.Options{Partitions: 1}, 2*time.Minute)
+}
+
+// newHarnessWith starts a broker with opts; the harness context ends after
+// timeout.
+func newHarnessWith(t *testing.T, opts broker.Options, timeout time.Duration) *harness {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	t.Cleanup(cancel)
-	b, err := broker.Start(ctx, broker.Options{Partitions: 1})
+	b, err := broker.Start(ctx, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -48,6 +59,9 @@ func (h *harness) produce(topic string, msgs ...kafka.Message) {
 	h.t.Helper()
 	w := &kafka.Writer{Addr: kafka.TCP(h.b.Addr()), Topic: topic, AllowAutoTopicCreation: true,
 		BatchTimeout: time.Millisecond, BatchSize: 10000, RequiredAcks: kafka.RequireAll}
+	if h.transport != nil {
+		w.Transport = h.transport
+	}
 	defer w.Close()
 	for {
 		err := w.WriteMessages(h.ctx, msgs...)
@@ -201,6 +215,13 @@ func replayOutputs(t *testing.T, files map[gen.File][][]byte, pol *policy.Policy
 	for _, f := range gen.Files() {
 		srcs = append(srcs, &lineSource{name: f.Name(), format: f.Format(), aliases: pol.Aliases, lines: files[f]})
 	}
+	return replayOutputsOf(t, srcs, pol)
+}
+
+// replayOutputsOf runs replay over srcs and returns the structured
+// encoding of every output in emission order.
+func replayOutputsOf(t *testing.T, srcs []replay.Source, pol *policy.Policy) []string {
+	t.Helper()
 	var outs []string
 	_, err := replay.Run(context.Background(), replay.Config{
 		Correlator: correlator.New(pol),

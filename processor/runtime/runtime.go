@@ -62,6 +62,11 @@ type Options struct {
 	// TickInterval is how often the clock is advanced with idle inputs
 	// (default 250ms, so timers fire within a second of being due).
 	TickInterval time.Duration
+
+	// sessionTimeout is the consumer group session and rebalance timeout
+	// (default 10s). Tests shorten it (with a broker whose minimum allows
+	// it) so that a killed member leaves the group quickly.
+	sessionTimeout time.Duration
 }
 
 // OffsetError is returned when the local store and the offsets committed
@@ -101,6 +106,10 @@ type Runtime struct {
 	writer  *kafka.Writer
 
 	hasState atomic.Bool
+	// failWrites makes every micro-batch commit fail as a failing disk
+	// would (a test hook: there is no other way to make a healthy disk
+	// fail on demand).
+	failWrites atomic.Bool
 
 	mu struct {
 		sync.Mutex
@@ -138,6 +147,9 @@ func New(opts Options) (*Runtime, error) {
 	}
 	if r.opts.TickInterval <= 0 {
 		r.opts.TickInterval = 250 * time.Millisecond
+	}
+	if r.opts.sessionTimeout <= 0 {
+		r.opts.sessionTimeout = 10 * time.Second
 	}
 	r.pol = opts.Policy
 	if r.pol == nil {
@@ -240,6 +252,17 @@ func (r *Runtime) setBrokerErr(err error) {
 	r.updateReady()
 }
 
+// clearBrokerErr clears the broker error if one is set (cheap when none).
+func (r *Runtime) clearBrokerErr() {
+	r.mu.Lock()
+	set := r.mu.brokerErr != nil
+	r.mu.brokerErr = nil
+	r.mu.Unlock()
+	if set {
+		r.updateReady()
+	}
+}
+
 func (r *Runtime) updateReady() {
 	if r.Readiness().Ready {
 		r.metrics.ready.Set(1)
@@ -323,10 +346,10 @@ func (r *Runtime) consume(ctx context.Context) error {
 		Topics:            topics,
 		GroupBalancers:    []kafka.GroupBalancer{&soleOwnerBalancer{hasState: &r.hasState, started: r.opts.Now().UnixNano()}},
 		StartOffset:       kafka.FirstOffset,
-		HeartbeatInterval: time.Second,
-		SessionTimeout:    10 * time.Second,
-		RebalanceTimeout:  10 * time.Second,
-		JoinGroupBackoff:  time.Second,
+		HeartbeatInterval: min(time.Second, r.opts.sessionTimeout/3),
+		SessionTimeout:    r.opts.sessionTimeout,
+		RebalanceTimeout:  r.opts.sessionTimeout,
+		JoinGroupBackoff:  min(time.Second, r.opts.sessionTimeout/3),
 		Timeout:           5 * time.Second,
 		Logger:            kafka.LoggerFunc(func(m string, a ...any) { r.log.Debug(fmt.Sprintf(m, a...)) }),
 		ErrorLogger:       kafka.LoggerFunc(func(m string, a ...any) { r.log.Warn(fmt.Sprintf(m, a...)) }),

@@ -1,0 +1,540 @@
+package runtime
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/segmentio/kafka-go"
+	"github.com/twmb/franz-go/pkg/kfake"
+
+	"github.com/jmlwatch/jmlwatch/events"
+	"github.com/jmlwatch/jmlwatch/events/entra"
+	"github.com/jmlwatch/jmlwatch/events/gen"
+	"github.com/jmlwatch/jmlwatch/events/okta"
+	"github.com/jmlwatch/jmlwatch/processor/broker"
+	"github.com/jmlwatch/jmlwatch/processor/policy"
+	"github.com/jmlwatch/jmlwatch/processor/replay"
+	"github.com/jmlwatch/jmlwatch/store"
+)
+
+// Crash test sizes. The default `go test` runs the real thing (>= 20 kills
+// over >= 20k events); JMLWATCH_CRASH_KILLS raises the kill count.
+const (
+	crashMinKills  = 20
+	crashMinEvents = 20_000
+)
+
+func crashKills() int {
+	if v := os.Getenv("JMLWATCH_CRASH_KILLS"); v != "" {
+		var n int
+		if _, err := fmt.Sscan(v, &n); err == nil && n > crashMinKills {
+			return n
+		}
+	}
+	return crashMinKills
+}
+
+// newCrashHarness starts a broker whose groups accept the children's short
+// session timeout, with partitions partitions per topic.
+func newCrashHarness(t *testing.T, partitions int) *harness {
+	t.Helper()
+	return newHarnessWith(t, broker.Options{Partitions: partitions, Extra: []kfake.Opt{kfake.GroupMinSessionTimeout(100 * time.Millisecond)}}, 12*time.Minute)
+}
+
+// outputID is what the crash tests compare of an output.
+type outputID struct {
+	ID   string `json:"id"`
+	Type string `json:"type"`
+	Data struct {
+		CaseID string `json:"case_id"`
+		StepID string `json:"step_id"`
+	} `json:"data"`
+}
+
+func parseOutput(t *testing.T, v []byte) outputID {
+	t.Helper()
+	var o outputID
+	if err := json.Unmarshal(v, &o); err != nil || o.ID == "" {
+		t.Fatalf("output is not a structured CloudEvent: %v: %s", err, v)
+	}
+	return o
+}
+
+// checkCopies fails if two records with one id differ (a repeat must be
+// the same output), or if one trigger has two case.opened or one step two
+// step.completed (an input applied twice). It returns the ids.
+func checkCopies(t *testing.T, msgs []kafka.Message) map[string]bool {
+	t.Helper()
+	byID := map[string][]byte{}
+	opened := map[string]string{}
+	completed := map[string]string{}
+	repeats := 0
+	for _, m := range msgs {
+		o := parseOutput(t, m.Value)
+		if prev, ok := byID[o.ID]; ok {
+			repeats++
+			if !bytes.Equal(prev, m.Value) {
+				t.Errorf("two different outputs with id %s:\n%s\n%s", o.ID, prev, m.Value)
+			}
+			continue
+		}
+		byID[o.ID] = m.Value
+		switch o.Type {
+		case "io.jmlwatch.case.opened":
+			if id, ok := opened[o.Data.CaseID]; ok && id != o.ID {
+				t.Errorf("case %s opened twice (%s, %s)", o.Data.CaseID, id, o.ID)
+			}
+			opened[o.Data.CaseID] = o.ID
+		case "io.jmlwatch.step.completed":
+			k := o.Data.CaseID + " " + o.Data.StepID
+			if id, ok := completed[k]; ok && id != o.ID {
+				t.Errorf("step %s completed twice (%s, %s)", k, id, o.ID)
+			}
+			completed[k] = o.ID
+		}
+	}
+	t.Logf("%d output records, %d distinct ids, %d repeats (published again after a kill between ack and outbox deletion)", len(msgs), len(byID), repeats)
+	ids := map[string]bool{}
+	for id := range byID {
+		ids[id] = true
+	}
+	return ids
+}
+
+// crashStats are the counts a crash run reports.
+type crashStats struct {
+	kills, midStream, early int
+}
+
+// crashLoop starts the daemon on cfgPath and SIGKILLs it at random
+// instants, at least kills times, restarting it on the same state_dir each
+// time: a quarter of the kills at a random instant after the start (group
+// join, store open, anything), the rest once the child has read a random
+// number of records (up to about twice its fair share of total, so that
+// the kills spread over the whole stream). finished reports whether the
+// outputs are complete, to count the kills that hit a stream in progress.
+func crashLoop(t *testing.T, h *harness, cfgPath string, kills, total int, rng *rand.Rand, finished func() bool) crashStats {
+	t.Helper()
+	var st crashStats
+	share := max(2, 2*total/(kills+4))
+	for st.kills < kills {
+		c := startChild(t, cfgPath)
+		if rng.IntN(4) == 0 {
+			d := time.Duration(rng.IntN(1500)) * time.Millisecond
+			select {
+			case <-time.After(d): // a random kill instant, not synchronisation
+			case <-c.exited:
+				t.Fatalf("child exited by itself (status %d): %s", c.code, c.stderr)
+			}
+			if c.http == "" {
+				st.early++
+			}
+		} else {
+			addr := c.httpAddr(h.ctx)
+			if addr == "" {
+				t.Fatalf("child exited before serving (status %d): %s", c.code, c.stderr)
+			}
+			target := float64(1 + rng.IntN(share))
+			deadline := time.Now().Add(30 * time.Second)
+			for {
+				if n, ok := metric(addr, "jmlwatch_records_consumed_total"); ok && n >= target {
+					break
+				}
+				if time.Now().After(deadline) {
+					break // nothing left to read: kill it idle
+				}
+				select {
+				case <-c.exited:
+					t.Fatalf("child exited by itself (status %d): %s", c.code, c.stderr)
+				case <-time.After(time.Millisecond): // polling
+				}
+			}
+		}
+		n, _ := metric(c.http, "jmlwatch_records_consumed_total")
+		c.kill()
+		t.Logf("kill %d after %s, consumed %v", st.kills, time.Since(c.started).Round(time.Millisecond), n)
+		if time.Since(c.started) > 10*time.Second {
+			t.Logf("slow child:\n%s", c.stderr)
+		}
+		st.kills++
+		if !finished() {
+			st.midStream++
+		}
+	}
+	return st
+}
+
+// finishChild runs a last child until done reports true, then SIGTERMs it
+// and checks that it exits 0 within the flush bound.
+func finishChild(t *testing.T, h *harness, cfgPath string, done func() bool) {
+	t.Helper()
+	c := startChild(t, cfgPath)
+	for !done() {
+		select {
+		case <-c.exited:
+			t.Fatalf("last child exited by itself (status %d): %s", c.code, c.stderr)
+		case <-h.ctx.Done():
+			t.Fatalf("outputs never complete: %s", c.stderr)
+		case <-time.After(20 * time.Millisecond): // polling
+		}
+	}
+	start := time.Now()
+	_ = c.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-c.exited:
+	case <-time.After(ShutdownFlush + 5*time.Second):
+		t.Fatalf("child did not exit within %s of SIGTERM", ShutdownFlush+5*time.Second)
+	}
+	if c.code != 0 {
+		t.Fatalf("exit status %d after SIGTERM: %s", c.code, c.stderr)
+	}
+	t.Logf("last child exited 0, %s after SIGTERM", time.Since(start).Round(time.Millisecond))
+}
+
+// checkStore opens the state dir after the last child and checks that the
+// outbox is empty (every entry written was published: entries are only
+// deleted after Kafka's ack) and that the checkpoint is at the end of
+// every partition.
+func checkStore(t *testing.T, dir string, want map[store.TopicPartition]int64) {
+	t.Helper()
+	db, err := store.Open(dir, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if d, err := db.OutboxDepth(); err != nil || d != 0 {
+		t.Errorf("outbox depth after the last child = %d, %v; want 0", d, err)
+	}
+	offs, err := db.Offsets()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for tp, next := range want {
+		if offs[tp].Next != next {
+			t.Errorf("checkpoint of %v = %d, want %d", tp, offs[tp].Next, next)
+		}
+	}
+}
+
+// canonicalStream turns a generated world into one canonical CloudEvents
+// stream in time order (ties: replay's file order): vendor records become
+// the canonical events they map to, skipped and rejected records are
+// dropped.
+func canonicalStream(t *testing.T, files map[gen.File][][]byte, pol *policy.Policy) [][]byte {
+	t.Helper()
+	type ev struct {
+		at   time.Time
+		file int
+		line []byte
+	}
+	var evs []ev
+	for fi, f := range gen.Files() {
+		for _, l := range files[f] {
+			var items []events.Item
+			switch f.Format() {
+			case FormatOkta:
+				items = okta.Decode(l, pol.Aliases)
+			case FormatEntra:
+				items = entra.Decode(l)
+			default:
+				items = events.DecodeStructured(l)
+			}
+			for _, it := range items {
+				if it.Event == nil {
+					continue
+				}
+				b, err := events.EncodeInput(it.Event)
+				if err != nil {
+					t.Fatal(err)
+				}
+				evs = append(evs, ev{it.Event.Time, fi, b})
+			}
+		}
+	}
+	slices.SortStableFunc(evs, func(a, b ev) int {
+		if c := a.at.Compare(b.at); c != 0 {
+			return c
+		}
+		return a.file - b.file
+	})
+	out := make([][]byte, len(evs))
+	for i, e := range evs {
+		out[i] = e.line
+	}
+	return out
+}
+
+// TestCrashSinglePartition: `jmlwatch run` with clock: event on one
+// single-partition topic, SIGKILLed at random instants at least 20 times
+// while it processes over 20k events and restarted each time on the same
+// state_dir, publishes exactly the ids replay emits for the same input:
+// none missing, no other; repeats are identical copies.
+func TestCrashSinglePartition(t *testing.T) {
+	if testing.Short() {
+		t.Skip("crash test: skipped with -short")
+	}
+	h := newCrashHarness(t, 1)
+	files := map[gen.File][][]byte{}
+	_, err := gen.Generate(h.ctx, gen.Config{Workers: 2500, Days: 365, Seed: 11, NoisePerRecord: -1},
+		func(f gen.File, _ time.Time, line []byte) error {
+			files[f] = append(files[f], bytes.Clone(line))
+			return nil
+		})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pol, err := policy.Parse([]byte(gen.Policy()), "gen-policy.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := canonicalStream(t, files, pol)
+	if len(lines) < crashMinEvents {
+		t.Fatalf("only %d events: want at least %d", len(lines), crashMinEvents)
+	}
+	want := replaySingle(t, lines, pol)
+	wantIDs := map[string]bool{}
+	for _, v := range want {
+		wantIDs[parseOutput(t, []byte(v)).ID] = true
+	}
+	t.Logf("%d input events, replay emits %d outputs (%d ids)", len(lines), len(want), len(wantIDs))
+
+	msgs := make([]kafka.Message, len(lines))
+	for i, l := range lines {
+		msgs[i] = kafka.Message{Value: l, Headers: []kafka.Header{{Key: "content-type", Value: []byte(events.ContentTypeCloudEventsJSON)}}}
+	}
+	h.produce("in", msgs...)
+
+	dir := t.TempDir()
+	polPath := filepath.Join(dir, "policy.yaml")
+	if err := os.WriteFile(polPath, []byte(gen.Policy()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfgPath := writeRunConfig(t, dir, h.b.Addr(), "crash", polPath, []Input{{Topic: "in", Format: FormatCloudEvents}}, "out")
+	complete := func() bool {
+		if h.lastOffsets("out", 1)[0] < int64(len(want)) {
+			return false
+		}
+		got := map[string]bool{}
+		for _, m := range h.readAll("out", 1) {
+			got[parseOutput(t, m.Value).ID] = true
+		}
+		for id := range wantIDs {
+			if !got[id] {
+				return false
+			}
+		}
+		return true
+	}
+	seed := uint64(time.Now().UnixNano())
+	t.Logf("kill seed %d", seed)
+	st := crashLoop(t, h, cfgPath, crashKills(), len(lines), rand.New(rand.NewPCG(seed, 1)), func() bool {
+		return h.lastOffsets("out", 1)[0] >= int64(len(want)) && complete()
+	})
+	t.Logf("%d SIGKILLs (%d before the child served HTTP), %d of them with outputs still incomplete", st.kills, st.early, st.midStream)
+	if st.midStream < crashMinKills {
+		t.Errorf("only %d kills hit the stream in progress, want at least %d", st.midStream, crashMinKills)
+	}
+	finishChild(t, h, cfgPath, complete)
+
+	got := checkCopies(t, h.readAll("out", 1))
+	for id := range wantIDs {
+		if !got[id] {
+			t.Errorf("output %s of the uninterrupted run is missing", id)
+		}
+	}
+	for id := range got {
+		if !wantIDs[id] {
+			t.Errorf("output %s is not an output of the uninterrupted run", id)
+		}
+	}
+	if dl := h.lastOffsets("out.dlq", 1)[0]; dl != 0 {
+		t.Errorf("%d dead letters, want none", dl)
+	}
+	checkStore(t, filepath.Join(dir, "state"), map[store.TopicPartition]int64{{Topic: "in", Partition: 0}: int64(len(lines))})
+}
+
+// replaySingle runs replay over one canonical input and returns its
+// outputs, structured, in emission order.
+func replaySingle(t *testing.T, lines [][]byte, pol *policy.Policy) []string {
+	t.Helper()
+	return replayOutputsOf(t, []replay.Source{&lineSource{name: "in", format: FormatCloudEvents, lines: lines}}, pol)
+}
+
+// syntheticWorkers builds a canonical stream of workers, each with a
+// joiner, its two accounts (one of them, for every fifth worker, created
+// after the joiner deadline: a breach first), session noise, a leaver and
+// the two revocations, keyed by worker so that each worker's events keep
+// their order within one partition. Workers start ten minutes apart, so
+// the stream is in time order.
+func syntheticWorkers(n int) (msgs []kafka.Message, policyYAML string) {
+	base := time.Date(2026, 1, 5, 0, 0, 0, 0, time.UTC)
+	ce := func(id, typ string, at time.Time, data string) []byte {
+		return fmt.Appendf(nil, `{"specversion":"1.0","id":%q,"source":"synthetic","type":%q,"time":%q,"datacontenttype":"application/json","data":%s}`,
+			id, typ, at.Format(time.RFC3339), data)
+	}
+	type ev struct {
+		at  time.Time
+		key string
+		v   []byte
+	}
+	var evs []ev
+	for w := range n {
+		wid := fmt.Sprintf("w%05d", w)
+		t0 := base.Add(time.Duration(w) * 10 * time.Minute)
+		add := func(id, typ string, at time.Time, data string) {
+			evs = append(evs, ev{at, wid, ce(wid+"-"+id, typ, at, data)})
+		}
+		add("join", "io.jmlwatch.hr.joiner", t0, fmt.Sprintf(`{"worker_id":%q,"email":"%s@example.com","effective_at":%q}`, wid, wid, t0.Format(time.RFC3339)))
+		add("okta", "io.jmlwatch.account.created", t0.Add(time.Hour), fmt.Sprintf(`{"system":"okta","account_id":"o-%s","worker_id":%q}`, wid, wid))
+		late := 2 * time.Hour
+		if w%5 == 0 {
+			late = 30 * time.Hour
+		}
+		add("gh", "io.jmlwatch.account.created", t0.Add(late), fmt.Sprintf(`{"system":"github","account_id":"g-%s","worker_id":%q}`, wid, wid))
+		for i := range 4 {
+			add(fmt.Sprintf("sess%d", i), "io.jmlwatch.sessions.revoked", t0.Add(time.Duration(40+i)*time.Hour), fmt.Sprintf(`{"system":"okta","account_id":"o-%s","worker_id":%q}`, wid, wid))
+		}
+		tl := t0.Add(10 * 24 * time.Hour)
+		add("leave", "io.jmlwatch.hr.leaver", tl, fmt.Sprintf(`{"worker_id":%q,"effective_at":%q,"reason":"voluntary"}`, wid, tl.Format(time.RFC3339)))
+		add("okta-off", "io.jmlwatch.account.disabled", tl.Add(time.Hour), fmt.Sprintf(`{"system":"okta","account_id":"o-%s","worker_id":%q}`, wid, wid))
+		add("gh-off", "io.jmlwatch.account.deleted", tl.Add(2*time.Hour), fmt.Sprintf(`{"system":"github","account_id":"g-%s","worker_id":%q}`, wid, wid))
+	}
+	slices.SortStableFunc(evs, func(a, b ev) int { return a.at.Compare(b.at) })
+	for _, e := range evs {
+		msgs = append(msgs, kafka.Message{Key: []byte(e.key), Value: e.v,
+			Headers: []kafka.Header{{Key: "content-type", Value: []byte(events.ContentTypeCloudEventsJSON)}}})
+	}
+	return msgs, `systems: {okta: {tier: standard}, github: {tier: standard}}
+joiner: {systems: [okta, github]}
+leaver: {systems: [okta]}
+slas:
+  - {kind: joiner, deadline: 24h}
+  - {kind: mover, deadline: 72h}
+  - {kind: leaver, deadline: 24h}
+  - {kind: nhi, deadline: 168h}
+`
+}
+
+// TestCrashPartitioned: with an input topic of four partitions, SIGKILLed
+// at least 20 times over 20k events: every outbox entry is published
+// (the outbox is empty at the end and the outputs are those of an
+// uninterrupted run), no input is applied twice (no second case.opened
+// for a trigger, no second step.completed for a step, repeats identical).
+func TestCrashPartitioned(t *testing.T) {
+	if testing.Short() {
+		t.Skip("crash test: skipped with -short")
+	}
+	const parts = 4
+	h := newCrashHarness(t, parts)
+	msgs, polYAML := syntheticWorkers(2000)
+	if len(msgs) < crashMinEvents {
+		t.Fatalf("only %d events", len(msgs))
+	}
+	pol, err := policy.Parse([]byte(polYAML), "synthetic.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := &kafka.Writer{Addr: kafka.TCP(h.b.Addr()), Topic: "in", Balancer: &kafka.Murmur2Balancer{Consistent: true},
+		BatchTimeout: time.Millisecond, BatchSize: 10000, RequiredAcks: kafka.RequireAll, AllowAutoTopicCreation: true}
+	if err := w.WriteMessages(h.ctx, msgs...); err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
+	inLast := h.lastOffsets("in", parts)
+	wantOffsets := map[store.TopicPartition]int64{}
+	for p, n := range inLast {
+		if n == 0 {
+			t.Fatalf("partition %d got no input: the test would not test several partitions", p)
+		}
+		wantOffsets[store.TopicPartition{Topic: "in", Partition: p}] = n
+	}
+
+	// The uninterrupted run, in process, to its own output topic.
+	refCfg := h.config(t.TempDir(), Input{Topic: "in", Format: FormatCloudEvents})
+	refCfg.GroupID = "reference"
+	refCfg.Outputs.EventsTopic, refCfg.Outputs.AlertsTopic, refCfg.Outputs.DLQTopic = "ref", "ref", "ref.dlq"
+	rt, stop := h.start(refCfg, pol, false)
+	for {
+		offs, err := rt.DB().Offsets()
+		if err != nil {
+			t.Fatal(err)
+		}
+		d, _ := rt.DB().OutboxDepth()
+		doneAll := d == 0
+		for tp, n := range wantOffsets {
+			doneAll = doneAll && offs[tp].Next == n
+		}
+		if doneAll {
+			break
+		}
+		if h.ctx.Err() != nil {
+			t.Fatal("the uninterrupted run never finished")
+		}
+		time.Sleep(20 * time.Millisecond) // polling
+	}
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+	ref := h.readAll("ref", parts)
+	wantIDs := checkCopies(t, ref)
+	t.Logf("%d input events over %d partitions (%v), the uninterrupted run emits %d ids", len(msgs), parts, inLast, len(wantIDs))
+
+	dir := t.TempDir()
+	polPath := filepath.Join(dir, "policy.yaml")
+	if err := os.WriteFile(polPath, []byte(polYAML), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfgPath := writeRunConfig(t, dir, h.b.Addr(), "crash", polPath, []Input{{Topic: "in", Format: FormatCloudEvents}}, "out")
+	count := func() int64 {
+		var n int64
+		for _, x := range h.lastOffsets("out", parts) {
+			n += x
+		}
+		return n
+	}
+	complete := func() bool {
+		if count() < int64(len(wantIDs)) {
+			return false
+		}
+		got := map[string]bool{}
+		for _, m := range h.readAll("out", parts) {
+			got[parseOutput(t, m.Value).ID] = true
+		}
+		return len(got) >= len(wantIDs)
+	}
+	seed := uint64(time.Now().UnixNano())
+	t.Logf("kill seed %d", seed)
+	st := crashLoop(t, h, cfgPath, crashKills(), len(msgs), rand.New(rand.NewPCG(seed, 2)), complete)
+	t.Logf("%d SIGKILLs (%d before the child served HTTP), %d of them with outputs still incomplete", st.kills, st.early, st.midStream)
+	if st.midStream < crashMinKills {
+		t.Errorf("only %d kills hit the stream in progress, want at least %d", st.midStream, crashMinKills)
+	}
+	finishChild(t, h, cfgPath, complete)
+	got := checkCopies(t, h.readAll("out", parts))
+	var missing, extra []string
+	for id := range wantIDs {
+		if !got[id] {
+			missing = append(missing, id)
+		}
+	}
+	for id := range got {
+		if !wantIDs[id] {
+			extra = append(extra, id)
+		}
+	}
+	if len(missing)+len(extra) > 0 {
+		t.Errorf("%d outputs of the uninterrupted run missing (%s), %d others (%s)", len(missing), strings.Join(first(missing, 5), " "), len(extra), strings.Join(first(extra, 5), " "))
+	}
+	checkStore(t, filepath.Join(dir, "state"), wantOffsets)
+}
+
+func first(s []string, n int) []string { return s[:min(n, len(s))] }
