@@ -283,6 +283,7 @@ func TestCrashSinglePartition(t *testing.T) {
 		t.Skip("crash test: skipped with -short")
 	}
 	h := newCrashHarness(t, 1)
+	t0 := time.Now()
 	files := map[gen.File][][]byte{}
 	_, err := gen.Generate(h.ctx, gen.Config{Workers: 2500, Days: 365, Seed: 11, NoisePerRecord: -1},
 		func(f gen.File, _ time.Time, line []byte) error {
@@ -296,7 +297,9 @@ func TestCrashSinglePartition(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Logf("generated in %s", time.Since(t0).Round(time.Millisecond))
 	lines := canonicalStream(t, files, pol)
+	t.Logf("canonical in %s", time.Since(t0).Round(time.Millisecond))
 	if len(lines) < crashMinEvents {
 		t.Fatalf("only %d events: want at least %d", len(lines), crashMinEvents)
 	}
@@ -305,7 +308,7 @@ func TestCrashSinglePartition(t *testing.T) {
 	for _, v := range want {
 		wantIDs[parseOutput(t, []byte(v)).ID] = true
 	}
-	t.Logf("%d input events, replay emits %d outputs (%d ids)", len(lines), len(want), len(wantIDs))
+	t.Logf("%d input events, replay emits %d outputs (%d ids), in %s", len(lines), len(want), len(wantIDs), time.Since(t0).Round(time.Millisecond))
 
 	msgs := make([]kafka.Message, len(lines))
 	for i, l := range lines {

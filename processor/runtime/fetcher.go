@@ -10,6 +10,17 @@ import (
 	"go.uber.org/zap"
 )
 
+// hwmUnknown is a fetcher's high watermark before it is known: so large
+// that the partition does not count as caught up.
+const hwmUnknown = 1<<62 - 1
+
+// hwmRefresh is how often a fetcher re-reads its partition's high
+// watermark while it has nothing buffered, so that a record produced to a
+// caught-up partition makes it count as not caught up within this bound
+// even before the fetch that returns it (the long poll usually returns
+// sooner).
+const hwmRefresh = 100 * time.Millisecond
+
 // fetcher reads one partition from a start offset into ch.
 type fetcher struct {
 	r     *Runtime
@@ -24,7 +35,7 @@ type fetcher struct {
 
 func (r *Runtime) newFetcher(topic string, part int, start int64, wake chan<- struct{}) *fetcher {
 	f := &fetcher{r: r, topic: topic, part: part, start: start, ch: make(chan kafka.Message, 512), wake: wake}
-	f.hwm.Store(1<<62 - 1) // not caught up until the high watermark is known
+	f.hwm.Store(hwmUnknown) // not caught up until the high watermark is known
 	return f
 }
 
@@ -55,6 +66,9 @@ func (f *fetcher) run(ctx context.Context) {
 		backoff = min(2*backoff, 5*time.Second)
 	}
 	f.r.setBrokerErr(nil)
+	refreshDone := make(chan struct{})
+	go func() { defer close(refreshDone); f.refreshHWM(ctx) }()
+	defer func() { <-refreshDone }()
 	rd := kafka.NewReader(kafka.ReaderConfig{
 		Brokers:   f.r.cfg.Brokers,
 		Topic:     f.topic,
@@ -88,15 +102,70 @@ func (f *fetcher) run(ctx context.Context) {
 			}
 			continue
 		}
-		if m.HighWaterMark > 0 {
-			f.hwm.Store(m.HighWaterMark)
-		}
+		f.raiseHWM(m.HighWaterMark)
 		f.r.clearBrokerErr()
 		select {
 		case f.ch <- m:
 			f.signal()
 		case <-ctx.Done():
 			return
+		}
+	}
+}
+
+// raiseHWM records a high watermark seen; it only moves forward (a stale
+// answer must not make the partition look caught up).
+func (f *fetcher) raiseHWM(hwm int64) {
+	for {
+		cur := f.hwm.Load()
+		if hwm <= 0 || (cur != hwmUnknown && hwm <= cur) {
+			return
+		}
+		if f.hwm.CompareAndSwap(cur, hwm) {
+			return
+		}
+	}
+}
+
+// refreshHWM re-reads the high watermark every hwmRefresh while nothing is
+// buffered, over one connection kept open, and wakes the apply loop when
+// it moved.
+func (f *fetcher) refreshHWM(ctx context.Context) {
+	var conn *kafka.Conn
+	defer func() {
+		if conn != nil {
+			conn.Close()
+		}
+	}()
+	t := time.NewTicker(hwmRefresh)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if len(f.ch) > 0 {
+			continue
+		}
+		if conn == nil {
+			c, err := f.r.kc.dialer.DialLeader(ctx, "tcp", f.r.cfg.Brokers[0], f.topic, f.part)
+			if err != nil {
+				continue // the reader reports broker errors
+			}
+			conn = c
+		}
+		_ = conn.SetDeadline(time.Now().Add(5 * time.Second))
+		last, err := conn.ReadLastOffset()
+		if err != nil {
+			conn.Close()
+			conn = nil
+			continue
+		}
+		before := f.hwm.Load()
+		f.raiseHWM(last)
+		if f.hwm.Load() != before {
+			f.signal()
 		}
 	}
 }

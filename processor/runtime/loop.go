@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/segmentio/kafka-go"
 	"go.uber.org/zap"
 
@@ -30,6 +31,8 @@ type partition struct {
 	// (zero while it has a record).
 	emptySince time.Time
 	touched    bool // applied a record in the current micro-batch
+	// lag is this partition's jmlwatch_consumer_lag child.
+	lag prometheus.Gauge
 }
 
 // record is a fetched Kafka record and its decoded elements.
@@ -68,7 +71,8 @@ func (r *Runtime) own(ctx, gctx context.Context, gen *kafka.Generation) error {
 	for _, in := range r.cfg.Inputs {
 		for _, pa := range sortedAssignments(gen.Assignments[in.Topic]) {
 			start := starts[tpKey(in.Topic, pa.ID)]
-			p := &partition{topic: in.Topic, id: pa.ID, in: in, next: start}
+			p := &partition{topic: in.Topic, id: pa.ID, in: in, next: start,
+				lag: r.metrics.consumeLag.WithLabelValues(in.Topic, strconv.Itoa(pa.ID))}
 			p.f = r.newFetcher(in.Topic, pa.ID, start, wake)
 			parts = append(parts, p)
 		}
@@ -267,6 +271,7 @@ func (l *loop) commit() error {
 		r.pub.notify()
 	}
 	l.b.Close()
+	l.updateLag()
 	if len(offsets) > 0 {
 		r.hasState.Store(true)
 		// Best effort: the local checkpoint is authoritative; a failed
@@ -339,7 +344,7 @@ func (l *loop) apply(p *partition) error {
 		l.first = r.opts.Now()
 	}
 	l.n++
-	r.metrics.consumed.WithLabelValues(p.topic).Inc()
+	r.metrics.consumed.WithLabelValues(p.topic, p.in.Format).Inc()
 	lateness := r.pol.AllowedLateness
 	now := r.opts.Now()
 	for _, it := range rec.items {
@@ -349,7 +354,7 @@ func (l *loop) apply(p *partition) error {
 			it.Event = nil
 		}
 		if it.Err != nil {
-			r.metrics.elements.WithLabelValues(p.topic, string(it.Err.Code), "rejected").Inc()
+			r.metrics.elements.WithLabelValues(p.topic, p.in.Format, string(it.Err.Code), "rejected").Inc()
 			if err := l.deadLetter(p, rec.msg, it); err != nil {
 				return err
 			}
@@ -369,7 +374,7 @@ func (l *loop) apply(p *partition) error {
 			}
 		}
 		if it.Skip != nil {
-			r.metrics.elements.WithLabelValues(p.topic, it.Skip.Reason, "skipped").Inc()
+			r.metrics.elements.WithLabelValues(p.topic, p.in.Format, it.Skip.Reason, "skipped").Inc()
 		} else {
 			var oc correlator.Outcome
 			l.out, oc, err = l.tx.Apply(it.Event, l.out)
@@ -383,7 +388,7 @@ func (l *loop) apply(p *partition) error {
 			case correlator.Duplicate, correlator.Stale:
 				outcome = "skipped"
 			}
-			r.metrics.elements.WithLabelValues(p.topic, it.Event.Type, outcome).Inc()
+			r.metrics.elements.WithLabelValues(p.topic, p.in.Format, it.Event.Type, outcome).Inc()
 		}
 		if err := l.emit(); err != nil {
 			return err
@@ -444,7 +449,7 @@ func (l *loop) emit() error {
 		if _, err := l.b.AppendOutbox(encodeMessage(m)); err != nil {
 			return r.storeFailure(err)
 		}
-		r.metrics.outputs.WithLabelValues(o.Type).Inc()
+		r.metrics.observeOutput(o)
 	}
 	l.out = l.out[:0]
 	l.updateClockLag()
@@ -497,8 +502,9 @@ func (l *loop) updateClockLag() {
 
 func (l *loop) updateLag() {
 	for _, p := range l.parts {
-		lag := max(0, p.f.hwm.Load()-p.next)
-		l.r.metrics.consumeLag.WithLabelValues(p.topic, strconv.Itoa(p.id)).Set(float64(lag))
+		if hwm := p.f.hwm.Load(); hwm != hwmUnknown {
+			p.lag.Set(float64(max(0, hwm-p.next)))
+		}
 	}
 }
 

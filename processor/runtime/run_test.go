@@ -412,8 +412,8 @@ func TestDeadLetters(t *testing.T) {
 		}
 		body, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
-		if strings.Contains(string(body), `jmlwatch_records_total{outcome="held",topic="entra",type="io.jmlwatch.account.disabled"} 2`) &&
-			strings.Contains(string(body), `jmlwatch_records_total{outcome="rejected",topic="entra",type="bad_timestamp"} 1`) {
+		if strings.Contains(string(body), `jmlwatch_records_total{format="entra",outcome="held",topic="entra",type="io.jmlwatch.account.disabled"} 2`) &&
+			strings.Contains(string(body), `jmlwatch_records_total{format="entra",outcome="rejected",topic="entra",type="bad_timestamp"} 1`) {
 			break
 		}
 		if h.ctx.Err() != nil {

@@ -194,10 +194,7 @@ func New(opts Options) (*Runtime, error) {
 		}
 		r.ln = ln
 	}
-	r.metrics = newMetrics(r.reg, func() float64 {
-		d, _ := r.db.OutboxDepth()
-		return float64(d)
-	})
+	r.metrics = newMetrics(r.reg, r.pol, r.db)
 	r.writer = &kafka.Writer{
 		Addr:                   kafka.TCP(r.cfg.Brokers...),
 		Balancer:               &kafka.Murmur2Balancer{Consistent: true},
@@ -319,6 +316,12 @@ func (r *Runtime) Run(ctx context.Context) (err error) {
 		}
 		_ = r.writer.Close()
 	}()
+
+	scanCtx, stopScan := context.WithCancel(context.Background())
+	var scanWG sync.WaitGroup
+	scanWG.Add(1)
+	go func() { defer scanWG.Done(); newStateScanner(r.db, r.metrics, r.opts.Now).run(scanCtx) }()
+	defer func() { stopScan(); scanWG.Wait() }()
 
 	err = r.consume(ctx)
 	r.setRole(RoleStopped, "shutting down")
