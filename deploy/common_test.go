@@ -154,13 +154,32 @@ func run(t *testing.T, dir, name string, args ...string) string {
 	return string(out)
 }
 
-// registeredMetrics returns the names of the Prometheus metrics jmlwatch
-// registers: every `Name: "jmlwatch_..."` in the non-test Go files of the
-// module's packages.
-func registeredMetrics(t *testing.T) map[string]bool {
+// metricLabels is the label names of each metric jmlwatch registers; known
+// is false for a metric whose label names the source scan could not read.
+type metricLabels struct {
+	names []string
+	known bool
+}
+
+// Patterns of metric definitions in Go source. A client_golang *Opts
+// literal holds `Name: "jmlwatch_..."` and is followed by `})` (no
+// labels) or `}, []string{...})`; a custom collector's
+// prometheus.NewDesc("jmlwatch_...", "help", labels, ...) has nil or a
+// []string{...} as third argument.
+var (
+	optsName    = regexp.MustCompile(`Name:\s*"(jmlwatch_[a-z0-9_]+)"`)
+	optsLabels  = regexp.MustCompile(`^[^{}]*\}\s*(?:\)|,\s*\[\]string\{([^}]*)\})`)
+	descName    = regexp.MustCompile(`NewDesc\(\s*"(jmlwatch_[a-z0-9_]+)"\s*,\s*"(?:[^"\\]|\\.)*"\s*,\s*(nil|\[\]string\{([^}]*)\})`)
+	quotedLabel = regexp.MustCompile(`"([a-zA-Z_][a-zA-Z0-9_]*)"`)
+)
+
+// registeredMetrics returns the Prometheus metrics jmlwatch registers,
+// with their label names: every `Name: "jmlwatch_..."` (client_golang's
+// *Opts) and `NewDesc("jmlwatch_..."` (custom collectors) in the non-test
+// Go files of the module's packages.
+func registeredMetrics(t *testing.T) map[string]metricLabels {
 	t.Helper()
-	re := regexp.MustCompile(`Name:\s*"(jmlwatch_[a-z0-9_]+)"`)
-	names := map[string]bool{}
+	metrics := map[string]metricLabels{}
 	for _, dir := range []string{"cmd", "processor", "store", "events"} {
 		err := filepath.WalkDir(filepath.Join(repoRoot, dir), func(path string, d os.DirEntry, err error) error {
 			if err != nil {
@@ -176,17 +195,36 @@ func registeredMetrics(t *testing.T) map[string]bool {
 			if err != nil {
 				return err
 			}
-			for _, m := range re.FindAllSubmatch(b, -1) {
-				names[string(m[1])] = true
-			}
+			scanMetrics(b, metrics)
 			return nil
 		})
 		if err != nil {
 			t.Fatalf("scanning %s for metrics: %v", dir, err)
 		}
 	}
-	if len(names) == 0 {
+	if len(metrics) == 0 {
 		t.Fatal("found no registered jmlwatch_ metric: the scan is broken")
 	}
-	return names
+	return metrics
+}
+
+// scanMetrics adds the metrics defined in Go source src to metrics.
+func scanMetrics(src []byte, metrics map[string]metricLabels) {
+	labelList := func(list []byte) []string {
+		names := []string{}
+		for _, m := range quotedLabel.FindAllSubmatch(list, -1) {
+			names = append(names, string(m[1]))
+		}
+		return names
+	}
+	for _, m := range optsName.FindAllSubmatchIndex(src, -1) {
+		ml := metricLabels{}
+		if l := optsLabels.FindSubmatch(src[m[1]:]); l != nil {
+			ml = metricLabels{names: labelList(l[1]), known: true}
+		}
+		metrics[string(src[m[2]:m[3]])] = ml
+	}
+	for _, m := range descName.FindAllSubmatch(src, -1) {
+		metrics[string(m[1])] = metricLabels{names: labelList(m[3]), known: true}
+	}
 }

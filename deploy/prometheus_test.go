@@ -14,17 +14,6 @@ import (
 	"github.com/prometheus/prometheus/promql/parser"
 )
 
-// pendingMetrics are metrics the alert rules and the dashboard use that the
-// committed code may not register yet, with what they are: TestMetricNames
-// accepts them registered or not (and logs which), and fails for any other
-// unregistered jmlwatch_ name. Remove an entry once its metric is in main.
-var pendingMetrics = map[string]string{
-	// Issue 5 item 2: "open steps and overdue steps gauges", being added
-	// to processor/runtime. The stalled leaver alert and the dashboard's
-	// first panel read it.
-	"jmlwatch_overdue_steps": "gauge of open steps past their SLA deadline, labels kind and tier",
-}
-
 // ruleFile is the Prometheus rule file format, decoded strictly.
 type ruleFile struct {
 	Groups []struct {
@@ -55,22 +44,43 @@ func loadRules(t *testing.T) ruleFile {
 	return rf
 }
 
-// metricNames returns the metric names an expression selects.
-func metricNames(expr parser.Expr) []string {
-	var names []string
-	parser.Inspect(expr, func(n parser.Node, _ []parser.Node) error {
-		if vs, ok := n.(*parser.VectorSelector); ok {
-			name := vs.Name
-			for _, m := range vs.LabelMatchers {
-				if m.Name == "__name__" {
-					name = m.Value
-				}
-			}
-			names = append(names, name)
+// selectorUse is a metric an expression selects and the label names the
+// expression expects it to have: those of its matchers and those its
+// enclosing aggregations group by.
+type selectorUse struct {
+	metric string
+	labels []string
+}
+
+// selectedMetrics returns the metrics an expression selects, each with
+// the labels it is matched or grouped on.
+func selectedMetrics(expr parser.Expr) []selectorUse {
+	var uses []selectorUse
+	parser.Inspect(expr, func(n parser.Node, path []parser.Node) error {
+		vs, ok := n.(*parser.VectorSelector)
+		if !ok {
+			return nil
 		}
+		u := selectorUse{metric: vs.Name}
+		for _, m := range vs.LabelMatchers {
+			if m.Name == "__name__" {
+				u.metric = m.Value
+			} else {
+				u.labels = append(u.labels, m.Name)
+			}
+		}
+		// The innermost enclosing aggregation groups this selector's
+		// series; outer ones group its result.
+		for i := len(path) - 1; i >= 0; i-- {
+			if agg, ok := path[i].(*parser.AggregateExpr); ok {
+				u.labels = append(u.labels, agg.Grouping...)
+				break
+			}
+		}
+		uses = append(uses, u)
 		return nil
 	})
-	return names
+	return uses
 }
 
 // promTemplateFuncs returns stubs of the functions Prometheus offers alert
@@ -272,44 +282,47 @@ func TestDashboard(t *testing.T) {
 }
 
 // TestMetricNames checks that every metric the alert rules and the
-// dashboard select is one jmlwatch registers (or a pending one, see
-// pendingMetrics), or a standard metric of the Go and process collectors
-// that `jmlwatch run` registers.
+// dashboard select is one jmlwatch registers, or a standard metric of the
+// Go and process collectors that `jmlwatch run` registers, and that every
+// label they match or group a jmlwatch_ metric on is one it has (besides
+// the job and instance labels Prometheus adds, and le on a histogram's
+// buckets).
 func TestMetricNames(t *testing.T) {
 	registered := registeredMetrics(t)
-	for name := range pendingMetrics {
-		if registered[name] {
-			t.Logf("pending metric %s is registered: remove it from pendingMetrics once that is in main", name)
+	for _, name := range []string{"jmlwatch_overdue_steps", "jmlwatch_records_total", "jmlwatch_ready"} {
+		if !registered[name].known {
+			t.Fatalf("the scan did not read the labels of %s: %+v", name, registered[name])
 		}
 	}
 	runGo := string(readFile(t, filepath.Join(repoRoot, "cmd", "jmlwatch", "run.go")))
-	used := map[string][]string{} // name -> where
+	type use struct {
+		where  string
+		labels []string
+	}
+	used := map[string][]use{}
+	add := func(expr, where string) {
+		e, err := parser.ParseExpr(expr)
+		if err != nil {
+			return // TestAlertRules and TestDashboard report it
+		}
+		for _, u := range selectedMetrics(e) {
+			used[u.metric] = append(used[u.metric], use{where, u.labels})
+		}
+	}
 	for _, g := range loadRules(t).Groups {
 		for _, r := range g.Rules {
-			e, err := parser.ParseExpr(r.Expr)
-			if err != nil {
-				continue // TestAlertRules reports it
-			}
-			for _, n := range metricNames(e) {
-				used[n] = append(used[n], "alert "+r.Alert)
-			}
+			add(r.Expr, "alert "+r.Alert)
 		}
 	}
 	d := loadDashboard(t)
 	for key, expr := range dashboardExprs(t, d) {
-		e, err := parser.ParseExpr(expr)
-		if err != nil {
-			continue // TestDashboard reports it
-		}
-		for _, n := range metricNames(e) {
-			used[n] = append(used[n], "dashboard "+key)
-		}
+		add(expr, "dashboard "+key)
 	}
 	labelValues := regexp.MustCompile(`label_values\(([a-zA-Z_:][a-zA-Z0-9_:]*)`)
 	for _, v := range d.Templating.List {
 		if q, ok := v.Query.(map[string]any); ok {
 			if m := labelValues.FindStringSubmatch(q["query"].(string)); m != nil {
-				used[m[1]] = append(used[m[1]], "dashboard variable "+v.Name)
+				used[m[1]] = append(used[m[1]], use{where: "dashboard variable " + v.Name})
 			}
 		}
 	}
@@ -317,25 +330,85 @@ func TestMetricNames(t *testing.T) {
 		t.Fatal("no metric found in the rules or the dashboard")
 	}
 	histogram := regexp.MustCompile(`_(bucket|sum|count)$`)
-	for name, where := range used {
-		slices.Sort(where)
+	for name, uses := range used {
+		base, isHistogram := name, false
+		if _, ok := registered[name]; !ok {
+			if b := histogram.ReplaceAllString(name, ""); b != name {
+				if _, ok := registered[b]; ok {
+					base, isHistogram = b, strings.HasSuffix(name, "_bucket")
+				}
+			}
+		}
+		ml, ok := registered[base]
 		switch {
-		case registered[name] || registered[histogram.ReplaceAllString(name, "")]:
-		case pendingMetrics[name] != "":
-			t.Logf("%s is not registered yet (pending: %s); used by %v", name, pendingMetrics[name], where)
+		case ok:
+			if !ml.known {
+				continue
+			}
+			have := append([]string{"job", "instance"}, ml.names...)
+			if isHistogram {
+				have = append(have, "le")
+			}
+			for _, u := range uses {
+				for _, l := range u.labels {
+					if !slices.Contains(have, l) {
+						t.Errorf("%s: %s has no label %q (it has %v)", u.where, name, l, ml.names)
+					}
+				}
+			}
 		case strings.HasPrefix(name, "jmlwatch_"):
-			t.Errorf("%s is not a metric jmlwatch registers; used by %v", name, where)
+			t.Errorf("%s is not a metric jmlwatch registers; used by %v", name, uses)
 		case strings.HasPrefix(name, "go_"):
 			if !strings.Contains(runGo, "collectors.NewGoCollector") {
-				t.Errorf("%s: jmlwatch run registers no Go collector; used by %v", name, where)
+				t.Errorf("%s: jmlwatch run registers no Go collector; used by %v", name, uses)
 			}
 		case strings.HasPrefix(name, "process_"):
 			if !strings.Contains(runGo, "collectors.NewProcessCollector") {
-				t.Errorf("%s: jmlwatch run registers no process collector; used by %v", name, where)
+				t.Errorf("%s: jmlwatch run registers no process collector; used by %v", name, uses)
 			}
 		case name == "up":
 		default:
-			t.Errorf("%s is not a jmlwatch metric; used by %v", name, where)
+			t.Errorf("%s is not a jmlwatch metric; used by %v", name, uses)
+		}
+	}
+}
+
+// TestScanMetrics checks the source scan behind TestMetricNames on the
+// forms client_golang metrics are defined in.
+func TestScanMetrics(t *testing.T) {
+	src := []byte(`
+	a := prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "jmlwatch_a_total",
+		Help: "Things, by topic and type.",
+	}, []string{"topic", "type"})
+	b := prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "jmlwatch_b",
+		Help: "A gauge.",
+	})
+	c := prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name:    "jmlwatch_c_seconds",
+		Help:    "A \"quoted\" histogram.",
+		Buckets: buckets,
+	}, []string{"kind"})
+	d = prometheus.NewDesc("jmlwatch_d_bytes", "Bytes, \"quoted\".", nil, nil)
+	e = prometheus.NewDesc("jmlwatch_e", "By system.", []string{"system"}, nil)
+	f := prometheus.NewGaugeVec(opts, []string{"x"}) // no literal name: not seen
+`)
+	got := map[string]metricLabels{}
+	scanMetrics(src, got)
+	want := map[string]metricLabels{
+		"jmlwatch_a_total":   {names: []string{"topic", "type"}, known: true},
+		"jmlwatch_b":         {names: []string{}, known: true},
+		"jmlwatch_c_seconds": {names: []string{"kind"}, known: true},
+		"jmlwatch_d_bytes":   {names: []string{}, known: true},
+		"jmlwatch_e":         {names: []string{"system"}, known: true},
+	}
+	if len(got) != len(want) {
+		t.Errorf("found %v; want %v", got, want)
+	}
+	for name, w := range want {
+		if g, ok := got[name]; !ok || g.known != w.known || !slices.Equal(g.names, w.names) {
+			t.Errorf("%s: got %+v; want %+v", name, g, w)
 		}
 	}
 }
