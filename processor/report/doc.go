@@ -42,7 +42,8 @@
 //   - "Now" for a window is its end: a step is due when it completed before
 //     the end (completed_at < to) or its deadline is before the end; a step
 //     completed at or after the end was open at the end. Within SLA means
-//     completed before the end with within_sla true.
+//     completed before the end and by the deadline (completed_at <=
+//     deadline, SPEC 9's words; the event's within_sla says the same).
 //   - Latencies (time_to_*) are those of the window's cohort: every
 //     completed step of the population counts, even if it completed after
 //     the window's end (the population is defined by effective_at; only the
@@ -51,9 +52,11 @@
 //     integration_coverage_ratio every completed step.
 //   - time_to_provision measures every non-nhi step of joiner cases,
 //     time_to_modify every non-nhi step of mover cases, time_to_revoke the
-//     revoke steps of leaver cases; nhi steps appear only in
-//     nhi_offboarded_within_sla_ratio, and in breaches, open_past_deadline
-//     and cases_within_sla_ratio, which take every step.
+//     revoke steps of leaver cases, each overall, by tier, by system and by
+//     (tier, system); steps_within_sla_ratio counts the same steps; nhi
+//     steps appear only in nhi_offboarded_within_sla_ratio, and in
+//     breaches, open_past_deadline and cases_within_sla_ratio, which take
+//     every step.
 //   - Percentiles are nearest-rank: the value at rank ceil(p x n) (1-based)
 //     of the n sorted values, in integer arithmetic, so p50 of [a, b] is a
 //     and p99 of 100 values is the 99th; max is rank n.
@@ -63,7 +66,9 @@
 //     leaves out cases with no steps (none known, and case.completed's steps
 //     is 0). A case is due when its case.completed is before the end, or one
 //     of its steps is open past its deadline at the end; it is within when
-//     it completed before the end with within_sla true.
+//     it completed before the end and every step was completed by its
+//     deadline (case.completed's within_sla only stands in for steps whose
+//     completion is not in the inputs).
 //   - orphaned_accounts counts distinct (system, account_id) of
 //     orphan.detected events whose time is in the window, whatever their
 //     case (it is not a population metric).
@@ -81,8 +86,8 @@
 //
 // Metrics appear in a fixed order, each family overall first:
 // time_to_{provision,modify,revoke}_seconds_{p50,p90,p99,max} overall, by
-// tier and by system (the systems with a completed step of that kind in
-// the period or baseline); steps_ and cases_within_sla_ratio overall, by
+// tier, by system (the systems with a completed step of that kind in the
+// period or baseline) and by tier and system (both tiers of those systems); steps_ and cases_within_sla_ratio overall, by
 // kind, by tier and by kind and tier; breaches and open_past_deadline
 // overall, by kind, by tier and by system (systems with a step in either
 // population, and the policy's systems); hr_to_it_lag_seconds_{p50,p90}

@@ -288,8 +288,16 @@ func rows(systems []string, cur, base *windowStats, policy []string) []Metric {
 		for t := range numTiers {
 			group(1+int(t), &tierNames[t], nil)
 		}
-		for _, s := range systemsWhere(func(ws *windowStats, s int) bool { return ws.latSys[sc][s] }) {
+		latSystems := systemsWhere(func(ws *windowStats, s int) bool { return ws.latSys[sc][s] })
+		for _, s := range latSystems {
 			group(1+int(numTiers)+s, nil, &systems[s])
+		}
+		// By tier and system together (SPEC 9: "by tier and system"),
+		// both tiers of every system listed above.
+		for _, s := range latSystems {
+			for t := range numTiers {
+				group(groupSysIndex(int(numTiers), len(systems), int(t), s), &tierNames[t], &systems[s])
+			}
 		}
 	}
 

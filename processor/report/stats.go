@@ -57,9 +57,11 @@ type sample struct {
 
 // percentiles sorts samples and computes, in one pass, the nearest-rank
 // percentiles of the whole set (out[0]), of each value of sample.group
-// (out[1+group]) and, when bySystem, of each system (out[1+ngroups+sys]).
-// The value at rank r of a group of n sorted values is its r-th smallest;
-// rank ceil(p x n) in integer arithmetic, so p99 of 100 values is the 99th.
+// (out[1+group]) and, when bySystem, of each system (out[1+ngroups+sys])
+// and of each (group, system) (out[groupSysIndex(ngroups, nsys, group,
+// sys)]). The value at rank r of a group of n sorted values is its r-th
+// smallest; rank ceil(p x n) in integer arithmetic, so p99 of 100 values is
+// the 99th.
 func percentiles(samples []sample, ngroups, nsys int, bySystem bool) []pctl {
 	slices.SortFunc(samples, func(a, b sample) int {
 		switch {
@@ -72,13 +74,14 @@ func percentiles(samples []sample, ngroups, nsys int, bySystem bool) []pctl {
 	})
 	size := 1 + ngroups
 	if bySystem {
-		size += nsys
+		size += nsys + ngroups*nsys
 	}
 	out := make([]pctl, size)
-	groups := func(s sample) [3]int {
-		g := [3]int{0, 1 + int(s.group), -1}
+	groups := func(s sample) [4]int {
+		g := [4]int{0, 1 + int(s.group), -1, -1}
 		if bySystem {
 			g[2] = 1 + ngroups + int(s.sys)
+			g[3] = groupSysIndex(ngroups, nsys, int(s.group), int(s.sys))
 		}
 		return g
 	}
@@ -110,6 +113,12 @@ func percentiles(samples []sample, ngroups, nsys int, bySystem bool) []pctl {
 		}
 	}
 	return out
+}
+
+// groupSysIndex is the index in percentiles' result of the values of
+// group and system sys.
+func groupSysIndex(ngroups, nsys, group, sys int) int {
+	return 1 + ngroups + nsys + group*nsys + sys
 }
 
 // counts is a count overall, by kind, by tier and by system.
@@ -156,7 +165,7 @@ func histBucket(ns int64) int {
 // windowStats is everything the report says about one window.
 type windowStats struct {
 	w       Window
-	lat     [numScopes][]pctl // [0] all, [1+tier], [1+numTiers+sys]
+	lat     [numScopes][]pctl // [0] all, [1+tier], [1+numTiers+sys], [groupSysIndex(tier, sys)]
 	latSys  [numScopes][]bool // systems with a completed step in scope
 	lag     []pctl            // [0] all, [1+kind]
 	steps   ratio             // non-nhi steps
@@ -231,6 +240,11 @@ func (c *collector) compute(w Window, loc *time.Location) *windowStats {
 		caseTier := tierStandard
 		hasSteps := rec.flags&caseHasSteps != 0
 		stuck := false // a step open past its deadline at the end
+		// A case is within when all its steps are (SPEC 9). Steps known
+		// without a completion (their step.completed not in the inputs)
+		// defer to case.completed's within_sla, as does a case none of
+		// whose steps is known.
+		allWithin, unknown := true, rec.firstStep < 0
 		week := &ws.weeks[weekOf(weekStarts, rec.effective)]
 		for j := rec.firstStep; j >= 0; {
 			st := c.steps.at(j)
@@ -241,10 +255,18 @@ func (c *collector) compute(w Window, loc *time.Location) *windowStats {
 				caseTier = tier
 			}
 			ws.stepSys[st.system] = true
+			// Due: completed or past its deadline before the end. Within:
+			// completed by its deadline (SPEC 9's words; the same as the
+			// event's within_sla, completed_at <= deadline).
 			doneByEnd := st.bits&stepCompleted != 0 && st.completed < to
 			pastDeadline := !doneByEnd && st.deadline < to
 			due := doneByEnd || pastDeadline
-			within := doneByEnd && st.bits&stepWithin != 0
+			within := doneByEnd && st.completed <= st.deadline
+			if st.bits&stepCompleted == 0 {
+				unknown = true
+			} else if st.completed > st.deadline {
+				allWithin = false
+			}
 			if pastDeadline {
 				stuck = true
 				ws.open.add(kind, tier, st.system)
@@ -267,6 +289,9 @@ func (c *collector) compute(w Window, loc *time.Location) *windowStats {
 				ws.nhi.add(kindLeaver, tier, within)
 				continue
 			}
+			if kind == kindLeaver && st.action() != actionRevoke {
+				continue // a leaver counts its revoke steps only
+			}
 			ws.steps.add(kind, tier, within)
 			week.due++
 			if within {
@@ -276,7 +301,8 @@ func (c *collector) compute(w Window, loc *time.Location) *windowStats {
 		if hasSteps {
 			done := rec.flags&caseCompleted != 0 && rec.completed < to
 			if done || stuck {
-				ws.cases.add(kind, caseTier, done && rec.flags&caseWithin != 0)
+				within := done && allWithin && (!unknown || rec.flags&caseWithin != 0)
+				ws.cases.add(kind, caseTier, within)
 			}
 		}
 		if rec.flags&caseOpened != 0 {
