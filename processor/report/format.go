@@ -117,6 +117,9 @@ func (r *Report) writeTable(w io.Writer) error {
 		fmt.Fprintln(tw, "METRIC\tKIND\tTIER\tSYSTEM\tPERIOD\t")
 	}
 	for _, m := range r.Metrics {
+		if emptyCross(m) {
+			continue
+		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t", m.Name, dash(m.Kind), dash(m.Tier), dash(m.System), FormatValue(m.Name, m.Value))
 		if r.Baseline != nil {
 			fmt.Fprintf(tw, "%s\t%s\t%s\t", FormatValue(m.Name, m.Baseline), FormatDelta(m.Name, m.Delta), formatPct(m.DeltaPct))
@@ -148,6 +151,13 @@ func (r *Report) writeTable(w io.Writer) error {
 		return fmt.Errorf("report: writing table: %w", err)
 	}
 	return nil
+}
+
+// emptyCross reports whether m is a (tier, system) row with neither value
+// nor baseline: the table and the page leave those out (a system usually
+// has one tier), json and csv keep every row.
+func emptyCross(m Metric) bool {
+	return m.Tier != nil && m.System != nil && m.Value == nil && m.Baseline == nil
 }
 
 // String formats the range as "FROM .. TO (half-open)".

@@ -114,6 +114,9 @@ func (r *Report) writeHTML(w io.Writer) error {
 	}
 	prev := ""
 	for _, m := range r.Metrics {
+		if emptyCross(m) {
+			continue
+		}
 		row := htmlRow{
 			First: family(m.Name) != prev, Name: m.Name,
 			Kind: orEmpty(m.Kind), Tier: orEmpty(m.Tier), System: orEmpty(m.System),
