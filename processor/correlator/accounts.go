@@ -85,7 +85,7 @@ func (tx *Tx) workersByEmail(addr string) ([]string, error) {
 	p := key(pEmail, lower(addr), "")
 	var ids []string
 	err := tx.kv.Scan(p, prefixEnd(p), func(k, _ []byte) error {
-		ids = append(ids, string(k[len(p):]))
+		ids = append(ids, splitParts(k[len(p):])[0])
 		return nil
 	})
 	return ids, err
@@ -530,9 +530,8 @@ func (tx *Tx) linkByEmail(addr string) error {
 	p := key(pHeldIdx, lower(addr), "")
 	var refs [][2]string
 	err := tx.kv.Scan(p, prefixEnd(p), func(k, _ []byte) error {
-		parts := bytes.SplitN(k[len(p):], []byte{0}, 2)
-		if len(parts) == 2 {
-			refs = append(refs, [2]string{string(parts[0]), string(parts[1])})
+		if parts := splitParts(k[len(p):]); len(parts) == 2 {
+			refs = append(refs, [2]string{parts[0], parts[1]})
 		}
 		return nil
 	})

@@ -137,6 +137,9 @@ func (tx *Tx) trigger(w *worker, in *events.Input, kind events.Kind, reason, old
 		if in.HR.To != nil && in.HR.To.Department != "" {
 			to = in.HR.To.Department
 		}
+		if to == "" {
+			to = from // a move that changes no department (a promotion)
+		}
 		oldG, newG := tx.pol.BirthrightGrants(from), tx.pol.BirthrightGrants(to)
 		for _, g := range oldG {
 			if !slices.Contains(newG, g) {
@@ -302,9 +305,9 @@ func (tx *Tx) planStep(w *worker, c *caseState, p plannedStep) (*step, bool, err
 			cands = append(cands, n.RevokedAt)
 		}
 	}
-	if tx.pol.Manual(p.system) && p.action != events.ActionNHI {
+	if tx.pol.Manual(p.system) {
 		if m := w.ticketMark(c.Kind, p.system); m != nil {
-			cands = append(cands, m.At)
+			cands = append(cands, m.Times...)
 		}
 	}
 	if len(cands) == 0 {

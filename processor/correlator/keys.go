@@ -24,7 +24,7 @@ const (
 	keyClockB = 'k'
 )
 
-// key builds a key from a prefix and 0x00-separated parts.
+// key builds a key from a prefix and 0x00-separated parts (see appendPart).
 func key(prefix byte, parts ...string) []byte {
 	n := 1
 	for _, p := range parts {
@@ -36,9 +36,45 @@ func key(prefix byte, parts ...string) []byte {
 		if i > 0 {
 			b = append(b, 0)
 		}
-		b = append(b, p...)
+		b = appendPart(b, p)
 	}
 	return b
+}
+
+// appendPart appends s escaped so that 0x00 only ever separates parts:
+// 0x00 becomes 0x01 0x01 and 0x01 becomes 0x01 0x02. Escaping keeps the
+// order of parts, and ids may hold any byte (JSON allows U+0000).
+func appendPart(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; c {
+		case 0:
+			b = append(b, 1, 1)
+		case 1:
+			b = append(b, 1, 2)
+		default:
+			b = append(b, c)
+		}
+	}
+	return b
+}
+
+// splitParts splits b on 0x00 and unescapes each part.
+func splitParts(b []byte) []string {
+	var out []string
+	var cur []byte
+	for i := 0; i < len(b); i++ {
+		switch c := b[i]; {
+		case c == 0:
+			out = append(out, string(cur))
+			cur = cur[:0]
+		case c == 1 && i+1 < len(b):
+			i++
+			cur = append(cur, b[i]-1)
+		default:
+			cur = append(cur, c)
+		}
+	}
+	return append(out, string(cur))
 }
 
 // prefixEnd returns the smallest key greater than every key with prefix p.

@@ -3,6 +3,7 @@ package correlator
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/jmlwatch/jmlwatch/events"
@@ -103,11 +104,33 @@ type holding struct {
 	Done       bool      `json:"done,omitempty"`
 }
 
-// ticketMark remembers the latest completed ticket of a kind for a system.
+// ticketMark remembers the completed tickets of a kind for a system, for
+// the done state of manual steps when a case opens (the earliest one at or
+// after effective_at - lookback counts). Times more than maxTicketAge before
+// the newest, and beyond maxTicketTimes, are dropped.
 type ticketMark struct {
 	Kind   events.Kind `json:"kind"`
 	System string      `json:"system"`
-	At     time.Time   `json:"at"`
+	Times  []time.Time `json:"times"`
+}
+
+// maxTicketTimes bounds a ticketMark.
+const maxTicketTimes = 16
+
+// add records a completed ticket at t, keeping Times sorted and bounded:
+// times older than keep before the newest can no longer fall within a
+// lookback that matters.
+func (m *ticketMark) add(t time.Time, keep time.Duration) {
+	i, _ := slices.BinarySearchFunc(m.Times, t, func(a, b time.Time) int { return a.Compare(b) })
+	if i < len(m.Times) && m.Times[i].Equal(t) {
+		return
+	}
+	m.Times = slices.Insert(m.Times, i, t)
+	newest := m.Times[len(m.Times)-1]
+	m.Times = slices.DeleteFunc(m.Times, func(x time.Time) bool { return x.Before(newest.Add(-keep)) })
+	if len(m.Times) > maxTicketTimes {
+		m.Times = m.Times[len(m.Times)-maxTicketTimes:]
+	}
 }
 
 // leaverMark is the worker's latest uncancelled leaver, for orphan detection.

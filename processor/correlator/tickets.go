@@ -48,10 +48,10 @@ func (tx *Tx) applyTicketTo(w *worker, in *events.Input) error {
 		systems[i] = tx.pol.Canonical(s)
 		m := w.ticketMark(d.Kind, systems[i])
 		if m == nil {
-			w.Tickets = append(w.Tickets, &ticketMark{Kind: d.Kind, System: systems[i], At: t})
-		} else if t.After(m.At) {
-			m.At = t
+			m = &ticketMark{Kind: d.Kind, System: systems[i]}
+			w.Tickets = append(w.Tickets, m)
 		}
+		m.add(t, tx.pol.MaxLookback())
 	}
 	for _, c := range openCases(w, d.Kind) {
 		for _, s := range c.Steps {

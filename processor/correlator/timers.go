@@ -11,10 +11,12 @@ import (
 )
 
 // Timer types, the last byte of a timer key.
+// A warning sorts before a breach of the same step due at the same key
+// moment (possible only for moments clamped to the key range).
 const (
-	timerWarn    = 'w'
-	timerBreach  = 'b'
-	timerUnowned = 'u'
+	timerWarn    = '1'
+	timerBreach  = '2'
+	timerUnowned = '3'
 )
 
 // Retention timer types.
@@ -35,9 +37,9 @@ func timerKey(due time.Time, sortKey, stepID string, typ byte) []byte {
 	b := make([]byte, 0, 1+8+len(sortKey)+len(stepID)+3)
 	b = append(b, pTimer)
 	b = appendTime(b, due)
-	b = append(b, sortKey...)
+	b = appendPart(b, sortKey)
 	b = append(b, 0)
-	b = append(b, stepID...)
+	b = appendPart(b, stepID)
 	b = append(b, 0, typ)
 	return b
 }
@@ -50,7 +52,7 @@ func retainKey(due time.Time, typ byte, parts ...string) []byte {
 		if i > 0 {
 			b = append(b, 0)
 		}
-		b = append(b, p...)
+		b = appendPart(b, p)
 	}
 	return b
 }
@@ -187,14 +189,13 @@ func (tx *Tx) fireTimer(k, v []byte, out []events.Output) ([]events.Output, erro
 	if len(k) < 1+8+3 {
 		return out, fmt.Errorf("correlator: malformed timer key %q", k)
 	}
-	due := readTime(k[1:9])
 	rest := k[9:]
 	typ := rest[len(rest)-1]
-	parts := bytes.SplitN(rest[:len(rest)-2], []byte{0}, 2)
+	parts := splitParts(rest[:len(rest)-2])
 	if len(parts) != 2 {
 		return out, fmt.Errorf("correlator: malformed timer key %q", k)
 	}
-	sortKey, stepID := string(parts[0]), string(parts[1])
+	sortKey, stepID := parts[0], parts[1]
 	if typ == timerUnowned {
 		return tx.fireUnowned(v, out)
 	}
@@ -215,9 +216,11 @@ func (tx *Tx) fireTimer(k, v []byte, out []events.Output) ([]events.Output, erro
 		Action: s.Action, Target: s.Target, Tier: s.Tier,
 		EffectiveAt: c.EffectiveAt, Deadline: s.Deadline,
 	}
-	typName := events.TypeSLABreached
+	// The output's time is the step's moment, not the key's (which is
+	// clamped to the key range).
+	typName, due := events.TypeSLABreached, s.Deadline
 	if typ == timerWarn {
-		typName = events.TypeSLAWarning
+		typName, due = events.TypeSLAWarning, s.WarnAt
 		s.Warned = true
 	} else {
 		s.Breached = true
@@ -260,10 +263,7 @@ func (tx *Tx) fireRetention(k []byte) error {
 	}
 	due := readTime(k[1:9])
 	typ := k[9]
-	var p []string
-	for _, s := range bytes.Split(k[10:], []byte{0}) {
-		p = append(p, string(s))
-	}
+	p := splitParts(k[10:])
 	need := map[byte]int{rDedupe: 2, rCase: 2, rAccount: 3, rEnt: 3, rHolding: 3, rNHI: 2, rLeaver: 2, rHeld: 2, rTicket: 3}
 	if n, ok := need[typ]; !ok || len(p) != n {
 		return fmt.Errorf("correlator: malformed retention key %q", k)
