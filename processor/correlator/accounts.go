@@ -440,6 +440,16 @@ func (tx *Tx) hold(h *heldAccount, existed bool, in *events.Input) error {
 	}
 	h.Records = append(h.Records, heldRecord{ID: in.ID, Source: in.Source, Type: in.Type, Time: in.Time, Account: d})
 	slices.SortStableFunc(h.Records, func(a, b heldRecord) int { return a.Time.Compare(b.Time) })
+	// Records more than orphan_window before the latest are dropped, as
+	// the whole account would be, so an account that never links but keeps
+	// getting records stays bounded.
+	latest := h.Latest
+	if in.Time.After(latest) {
+		latest = in.Time
+	}
+	h.Records = slices.DeleteFunc(h.Records, func(r heldRecord) bool {
+		return r.Time.Before(latest.Add(-tx.pol.OrphanWindow))
+	})
 	if in.Time.Before(h.FirstSeen) {
 		h.FirstSeen = in.Time
 	}

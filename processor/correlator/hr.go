@@ -216,6 +216,7 @@ func (tx *Tx) trigger(w *worker, in *events.Input, kind events.Kind, reason, old
 	if err := tx.maybeComplete(w, c); err != nil {
 		return 0, err
 	}
+	w.Left = kind == events.KindLeaver || (w.Left && kind != events.KindJoiner)
 	if kind == events.KindLeaver {
 		w.Leaver = &leaverMark{CaseID: c.ID, EffectiveAt: eff}
 		if err := tx.retain(eff.Add(tx.pol.OrphanWindow), rLeaver, w.ID, c.ID); err != nil {
@@ -420,6 +421,9 @@ func (tx *Tx) rescind(w *worker, in *events.Input) (Outcome, error) {
 	})
 	if c == nil {
 		return Stale, nil
+	}
+	if c.Kind == events.KindLeaver {
+		w.Left = w.hasLeft() && w.latestCase(events.KindLeaver, func(x *caseState) bool { return x != c && x.State != caseCancelled }) != nil
 	}
 	return Applied, tx.cancel(w, c, events.CancelRescinded, in.Time)
 }

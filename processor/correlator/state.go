@@ -31,6 +31,10 @@ type worker struct {
 	Tickets    []*ticketMark `json:"tickets,omitempty"`
 	Orphans    []string      `json:"orphans,omitempty"` // case_id\0system\0account_id already reported
 	Leaver     *leaverMark   `json:"leaver,omitempty"`
+	// Left is set when a leaver case opens and cleared by a later joiner
+	// or when the leaver is rescinded: a worker who left may be deleted
+	// once retention has removed the rest of its state.
+	Left bool `json:"left,omitempty"`
 }
 
 // caseState is one JML case and its steps.

@@ -284,7 +284,10 @@ func (tx *Tx) fireRetention(k []byte) error {
 		prefix := c.ID + "\x00"
 		w.Orphans = slices.DeleteFunc(w.Orphans, func(o string) bool { return len(o) > len(prefix) && o[:len(prefix)] == prefix })
 		tx.touch(w)
-		return tx.kv.Delete(key(pCase, c.ID))
+		if err := tx.kv.Delete(key(pCase, c.ID)); err != nil {
+			return err
+		}
+		return tx.maybeDropWorker(w)
 	case rAccount:
 		w, err := tx.loadWorker(p[0])
 		if err != nil {
@@ -296,7 +299,10 @@ func (tx *Tx) fireRetention(k []byte) error {
 		}
 		w.removeAccount(a.System, a.ID)
 		tx.touch(w)
-		return tx.kv.Delete(key(pLink, a.System, a.ID))
+		if err := tx.kv.Delete(key(pLink, a.System, a.ID)); err != nil {
+			return err
+		}
+		return tx.maybeDropWorker(w)
 	case rEnt:
 		w, err := tx.loadWorker(p[0])
 		if err != nil {
@@ -354,4 +360,23 @@ func (tx *Tx) fireRetention(k []byte) error {
 		return tx.kv.Delete(key(pTicket, p[0], p[1], p[2]))
 	}
 	return nil
+}
+
+// maybeDropWorker deletes a worker who has left and of whom retention has
+// removed everything else (cases, accounts, entitlements, NHIs, tickets,
+// the leaver marker), with its email index entry, so workers who left long
+// ago do not stay in state forever. Current staff (never left, or rejoined)
+// stay: their HR email resolves accounts.
+func (tx *Tx) maybeDropWorker(w *worker) error {
+	if !w.Left || len(w.Cases) > 0 || len(w.Accounts) > 0 || len(w.Ents) > 0 || len(w.NHIs) > 0 || w.Leaver != nil {
+		return nil
+	}
+	if w.Email != "" {
+		if err := tx.kv.Delete(key(pEmail, lower(w.Email), w.ID)); err != nil {
+			return err
+		}
+	}
+	delete(tx.workers, w.ID)
+	delete(tx.dirty, w.ID)
+	return tx.kv.Delete(key(pWorker, w.ID))
 }
