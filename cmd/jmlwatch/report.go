@@ -2,15 +2,20 @@ package main
 
 import (
 	"bufio"
+	"crypto/tls"
+	"crypto/x509"
 	"fmt"
 	"os"
 	"slices"
 	"time"
 
+	"github.com/segmentio/kafka-go/sasl/plain"
+	"github.com/segmentio/kafka-go/sasl/scram"
 	"github.com/spf13/cobra"
 
 	"github.com/jmlwatch/jmlwatch/processor/policy"
 	"github.com/jmlwatch/jmlwatch/processor/report"
+	"github.com/jmlwatch/jmlwatch/processor/runtime"
 )
 
 // maxBadRecordLines bounds the malformed records report lists on stderr; the
@@ -44,15 +49,27 @@ The default period is the 30 days up to the latest event (the greatest
 CloudEvent time in the inputs), including it. Percentiles are nearest-rank.
 See docs/REPORT.md for every definition and the JSON contract.
 
-Malformed records are listed on stderr with file and line and skipped.`,
+With --config FILE (the run config) instead of --input, the events and
+alerts topics are read from Kafka, every partition from its first offset to
+its end when reading starts, through the config's brokers, TLS and SASL;
+records in binary mode (ce_ headers) and structured mode are both read.
+
+Malformed records are listed on stderr with file and line (for Kafka:
+kafka:TOPIC/PARTITION and the offset) and skipped.`,
 		Args:                  cobra.NoArgs,
 		DisableFlagsInUseLine: true,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if configPath != "" {
-				return usageErrorf("--config %s: reading the events and alerts topics from Kafka is not yet supported; dump them to files and use --input", configPath)
-			}
-			if len(inputs) == 0 {
-				return usageErrorf("--input: at least one file of output events is required")
+			var kin *report.KafkaInput
+			switch {
+			case configPath != "" && len(inputs) > 0:
+				return usageErrorf("give --input or --config, not both")
+			case configPath != "":
+				var err error
+				if kin, err = kafkaInput(configPath); err != nil {
+					return err
+				}
+			case len(inputs) == 0:
+				return usageErrorf("--input or --config: give files of output events, or the run config to read the events and alerts topics")
 			}
 			for _, in := range inputs {
 				if in == "-" {
@@ -70,7 +87,7 @@ Malformed records are listed on stderr with file and line and skipped.`,
 			if err != nil {
 				return usageErrorf("--format: %w", err)
 			}
-			opts := report.Options{Inputs: inputs, Stdin: cmd.InOrStdin(), Location: loc}
+			opts := report.Options{Inputs: inputs, Stdin: cmd.InOrStdin(), Kafka: kin, Location: loc}
 			if periodStr != "" {
 				w, err := report.ParseWindow(periodStr, loc)
 				if err != nil {
@@ -141,7 +158,7 @@ Malformed records are listed on stderr with file and line and skipped.`,
 	}
 	fl := cmd.Flags()
 	fl.StringArrayVar(&inputs, "input", nil, "file of output events, JSON Lines of structured CloudEvents (repeatable; - is stdin)")
-	fl.StringVar(&configPath, "config", "", "run config, to read the events and alerts topics (not yet supported)")
+	fl.StringVar(&configPath, "config", "", "run config: read its events and alerts topics from the beginning to their current end (brokers, TLS, SASL from the config)")
 	fl.StringVar(&periodStr, "period", "", "FROM/TO, RFC 3339 timestamps or dates, half-open (default: the 30 days up to the latest event)")
 	fl.StringVar(&baseStr, "baseline", "", "FROM/TO to compare the period with (default: none)")
 	fl.StringVar(&policyPath, "policy", "", "policy file, for integration_coverage_ratio")
@@ -149,4 +166,64 @@ Malformed records are listed on stderr with file and line and skipped.`,
 	fl.StringVar(&format, "format", "table", "table, json, csv or html")
 	fl.StringVarP(&outPath, "output", "o", "", "write the report to FILE (default: stdout)")
 	return cmd
+}
+
+// kafkaInput reads the run config at path into the report's Kafka input:
+// brokers, TLS and SASL, and the events and alerts topics. A bad config is
+// a usage error (exit 2) naming the file, the field and what is wrong.
+func kafkaInput(path string) (*report.KafkaInput, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, usageErrorf("--config: %w", err)
+	}
+	// The report needs no HTTP token: environment variables are checked
+	// below, only the one SASL needs.
+	cfg, err := runtime.ParseConfig(data, path, nil)
+	if err != nil {
+		return nil, usageError(err)
+	}
+	kin := &report.KafkaInput{Brokers: cfg.Brokers, Topics: []string{cfg.Outputs.EventsTopic, cfg.Outputs.AlertsTopic}}
+	if cfg.TLS.Enabled {
+		tc := &tls.Config{MinVersion: tls.VersionTLS12}
+		if cfg.TLS.CAFile != "" {
+			pem, err := os.ReadFile(cfg.TLS.CAFile)
+			if err != nil {
+				return nil, usageErrorf("%s: tls.ca_file: %w", path, err)
+			}
+			pool := x509.NewCertPool()
+			if !pool.AppendCertsFromPEM(pem) {
+				return nil, usageErrorf("%s: tls.ca_file %s: no PEM certificate found", path, cfg.TLS.CAFile)
+			}
+			tc.RootCAs = pool
+		}
+		if cfg.TLS.CertFile != "" {
+			cert, err := tls.LoadX509KeyPair(cfg.TLS.CertFile, cfg.TLS.KeyFile)
+			if err != nil {
+				return nil, usageErrorf("%s: tls.cert_file/key_file: %w", path, err)
+			}
+			tc.Certificates = []tls.Certificate{cert}
+		}
+		kin.TLS = tc
+	}
+	if cfg.SASL.Mechanism != "" {
+		pw, ok := os.LookupEnv(cfg.SASL.PasswordEnv)
+		if !ok {
+			return nil, usageErrorf("%s: sasl.password_env: environment variable %s is not set", path, cfg.SASL.PasswordEnv)
+		}
+		switch cfg.SASL.Mechanism {
+		case runtime.SASLPlain:
+			kin.SASL = plain.Mechanism{Username: cfg.SASL.Username, Password: pw}
+		case runtime.SASLSCRAMSHA256, runtime.SASLSCRAMSHA512:
+			alg := scram.SHA256
+			if cfg.SASL.Mechanism == runtime.SASLSCRAMSHA512 {
+				alg = scram.SHA512
+			}
+			if kin.SASL, err = scram.Mechanism(alg, cfg.SASL.Username, pw); err != nil {
+				return nil, usageErrorf("%s: sasl: %w", path, err)
+			}
+		default:
+			return nil, usageErrorf("%s: sasl.mechanism %q: unsupported", path, cfg.SASL.Mechanism)
+		}
+	}
+	return kin, nil
 }

@@ -11,7 +11,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/segmentio/kafka-go"
+	"github.com/segmentio/kafka-go/sasl/scram"
+	"github.com/twmb/franz-go/pkg/kfake"
+
 	"github.com/jmlwatch/jmlwatch/events"
+	"github.com/jmlwatch/jmlwatch/processor/broker"
 )
 
 const reportFixture = "../../processor/report/testdata/boundaries.jsonl"
@@ -68,7 +73,8 @@ slas:
 		{"no input", []string{"--period", "2026-03-02/2026-03-09"}, 2, "", "--input"},
 		{"input events", []string{"--input", "testdata/validate/good.jsonl"}, 0, "METRIC", "are the inputs jmlwatch output events"},
 		{"missing input", []string{"--input", filepath.Join(dir, "nope.jsonl")}, 2, "", "nope.jsonl"},
-		{"config", []string{"--config", "run.yaml"}, 2, "", "not yet supported"},
+		{"missing config", []string{"--config", filepath.Join(dir, "run.yaml")}, 2, "", "run.yaml"},
+		{"config and input", []string{"--config", filepath.Join(dir, "run.yaml"), "--input", reportFixture}, 2, "", "not both"},
 		{"bad format", []string{"--input", reportFixture, "--format", "xml"}, 2, "", "--format"},
 		{"bad period", []string{"--input", reportFixture, "--period", "2026-03-09/2026-03-02"}, 2, "", "--period"},
 		{"bad baseline", []string{"--input", reportFixture, "--baseline", "last week"}, 2, "", "--baseline"},
@@ -302,4 +308,115 @@ func deref(f *float64) any {
 		return nil
 	}
 	return *f
+}
+
+// TestReportConfig reads the events and alerts topics named by a run config
+// from the in-process broker (events in binary mode, alerts structured, as
+// run writes them with outputs.mode binary) and checks the report equals
+// the one over the file the records came from.
+func TestReportConfig(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	b, err := broker.Start(ctx, broker.Options{Partitions: 3, Topics: []string{"out.events", "out.alerts"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	data, err := os.ReadFile(reportFixture)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := &kafka.Writer{Addr: kafka.TCP(b.Addr()), Balancer: &kafka.Hash{}, RequiredAcks: kafka.RequireAll}
+	defer w.Close()
+	var msgs []kafka.Message
+	for _, line := range bytes.Split(bytes.TrimSpace(data), []byte("\n")) {
+		o, err := events.DecodeOutput(line)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := kafka.Message{Topic: "out.events", Key: []byte(o.Subject), Value: line}
+		if events.IsAlert(o.Type) {
+			m.Topic = "out.alerts"
+		} else {
+			hs, v, err := events.EncodeBinary(o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			m.Value = v
+			for _, h := range hs {
+				m.Headers = append(m.Headers, kafka.Header{Key: h.Key, Value: h.Value})
+			}
+		}
+		msgs = append(msgs, m)
+	}
+	if err := w.WriteMessages(ctx, msgs...); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "run.yaml")
+	if err := os.WriteFile(cfg, []byte("brokers: ["+b.Addr()+"]\ninputs: [{topic: hr}]\noutputs: {events_topic: out.events, alerts_topic: out.alerts}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	period := []string{"--period", "2026-03-02/2026-03-09", "--baseline", "2026-02-23/2026-03-02", "--format", "json"}
+	code, want, stderr := runReport(t, append([]string{"--input", reportFixture}, period...)...)
+	if code != 0 {
+		t.Fatalf("report --input: exit %d: %s", code, stderr)
+	}
+	code, got, stderr := runReport(t, append([]string{"--config", cfg}, period...)...)
+	if code != 0 || stderr != "" {
+		t.Fatalf("report --config: exit %d: %s", code, stderr)
+	}
+	if got != want {
+		t.Errorf("report over Kafka differs from the one over the file:\n%s", got)
+	}
+
+	// The same over SASL SCRAM-SHA-512, the password from the environment.
+	sb, err := broker.Start(ctx, broker.Options{Partitions: 1, Extra: []kfake.Opt{kfake.EnableSASL(), kfake.Superuser("SCRAM-SHA-512", "jml", "s3cret")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sb.Close()
+	mech, err := scram.Mechanism(scram.SHA512, "jml", "s3cret")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sw := &kafka.Writer{Addr: kafka.TCP(sb.Addr()), Transport: &kafka.Transport{SASL: mech}, AllowAutoTopicCreation: true, RequiredAcks: kafka.RequireAll}
+	defer sw.Close()
+	if err := sw.WriteMessages(ctx, msgs...); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("JMLWATCH_REPORT_TEST_PW", "s3cret")
+	saslCfg := filepath.Join(dir, "sasl.yaml")
+	if err := os.WriteFile(saslCfg, []byte("brokers: ["+sb.Addr()+"]\ninputs: [{topic: hr}]\noutputs: {events_topic: out.events, alerts_topic: out.alerts}\n"+
+		"sasl: {mechanism: SCRAM-SHA-512, username: jml, password_env: JMLWATCH_REPORT_TEST_PW}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, got, stderr = runReport(t, append([]string{"--config", saslCfg}, period...)...)
+	if code != 0 || stderr != "" {
+		t.Fatalf("report --config over SASL: exit %d: %s", code, stderr)
+	}
+	if got != want {
+		t.Errorf("report over Kafka with SASL differs from the one over the file:\n%s", got)
+	}
+	t.Setenv("JMLWATCH_REPORT_TEST_PW", "wrong")
+	if code, _, stderr := runReport(t, append([]string{"--config", saslCfg}, period...)...); code != 1 {
+		t.Errorf("wrong SASL password: exit %d, want 1: %s", code, stderr)
+	}
+
+	// A config naming an unreachable broker is a runtime failure (exit 1).
+	bad := filepath.Join(dir, "down.yaml")
+	if err := os.WriteFile(bad, []byte("brokers: [127.0.0.1:1]\ninputs: [{topic: hr}]\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, stderr := runReport(t, "--config", bad, "--period", "2026-03-02/2026-03-09"); code != 1 {
+		t.Errorf("unreachable broker: exit %d, want 1: %s", code, stderr)
+	}
+	// A bad config is a usage error naming the field.
+	badCfg := filepath.Join(dir, "bad.yaml")
+	if err := os.WriteFile(badCfg, []byte("brokers: [x:1]\ninputs: [{topic: hr}]\nbogus: 1\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, stderr := runReport(t, "--config", badCfg); code != 2 || !strings.Contains(stderr, "bogus") {
+		t.Errorf("bad config: exit %d, stderr %q; want 2 naming bogus", code, stderr)
+	}
 }

@@ -15,6 +15,11 @@
 // file and line. Other event types (sla.warning, account.unowned, input
 // types) are read only for their time.
 //
+// Options.Kafka reads Kafka topics instead (or as well): each partition
+// from its first offset to its end when reading starts, records in binary
+// mode (ce_ headers) turned into structured events; `jmlwatch report
+// --config` reads the run config's events and alerts topics this way.
+//
 // # Population
 //
 // The population of a window is the set of cases, with their steps, whose

@@ -19,6 +19,9 @@ type Options struct {
 	Inputs []string
 	// Stdin, when set, is read for an input named "-".
 	Stdin io.Reader
+	// Kafka, when set, is read after Inputs: topics of output events from
+	// their beginning to their end when reading starts.
+	Kafka *KafkaInput
 	// Period is the window reported on; nil means the 30 days up to the
 	// latest event (see DefaultPeriodLength).
 	Period *Window
@@ -125,6 +128,11 @@ func Build(ctx context.Context, opts Options) (*Report, error) {
 	for _, in := range opts.Inputs {
 		if err := r.readFile(ctx, in); err != nil {
 			return nil, fmt.Errorf("report: %s: %w", in, err)
+		}
+	}
+	if opts.Kafka != nil {
+		if err := r.readKafka(ctx, opts.Kafka); err != nil {
+			return nil, fmt.Errorf("report: %w", err)
 		}
 	}
 	var period Window
