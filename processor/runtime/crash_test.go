@@ -2,25 +2,27 @@ package runtime
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
+	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/segmentio/kafka-go"
-	"github.com/twmb/franz-go/pkg/kfake"
 
 	"github.com/jmlwatch/jmlwatch/events"
 	"github.com/jmlwatch/jmlwatch/events/entra"
 	"github.com/jmlwatch/jmlwatch/events/gen"
 	"github.com/jmlwatch/jmlwatch/events/okta"
-	"github.com/jmlwatch/jmlwatch/processor/broker"
 	"github.com/jmlwatch/jmlwatch/processor/policy"
 	"github.com/jmlwatch/jmlwatch/processor/replay"
 	"github.com/jmlwatch/jmlwatch/store"
@@ -43,11 +45,40 @@ func crashKills() int {
 	return crashMinKills
 }
 
-// newCrashHarness starts a broker whose groups accept the children's short
-// session timeout, with partitions partitions per topic.
-func newCrashHarness(t *testing.T, partitions int) *harness {
+// newCrashHarness starts `bin broker` (the development broker, kfake) as
+// a child process with partitions partitions per topic: outside the test
+// process, so that it runs at full speed when the tests run under the race
+// detector, and so that the daemon's children and the broker do not
+// compete with the test's own bookkeeping.
+func newCrashHarness(t *testing.T, bin string, partitions int) *harness {
 	t.Helper()
-	return newHarnessWith(t, broker.Options{Partitions: partitions, Extra: []kfake.Opt{kfake.GroupMinSessionTimeout(100 * time.Millisecond)}}, 12*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 12*time.Minute)
+	t.Cleanup(cancel)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	cmd := exec.Command(bin, "broker", "--addr", addr, "--partitions", strconv.Itoa(partitions))
+	out := &lockedBuffer{}
+	cmd.Stdout, cmd.Stderr = out, out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(exited) }()
+	t.Cleanup(func() { _ = cmd.Process.Kill(); <-exited })
+	for !strings.Contains(out.String(), "listening on") {
+		select {
+		case <-exited:
+			t.Fatalf("jmlwatch broker exited: %s", out)
+		case <-ctx.Done():
+			t.Fatal("jmlwatch broker never listened")
+		case <-time.After(5 * time.Millisecond): // polling
+		}
+	}
+	return &harness{t: t, ctx: ctx, ext: addr}
 }
 
 // outputID is what the crash tests compare of an output.
@@ -115,27 +146,30 @@ type crashStats struct {
 	kills, midStream, early int
 }
 
-// crashLoop starts the daemon on cfgPath and SIGKILLs it at random
-// instants, at least kills times, restarting it on the same state_dir each
-// time: a quarter of the kills at a random instant after the start (group
-// join, store open, anything), the rest once the child has read a random
-// number of records (up to about twice its fair share of total, so that
-// the kills spread over the whole stream). finished reports whether the
-// outputs are complete, to count the kills that hit a stream in progress.
-func crashLoop(t *testing.T, h *harness, cfgPath string, kills, total int, rng *rand.Rand, finished func() bool) crashStats {
+// crashLoop starts `bin run` (bin "": the re-executed test binary) on the
+// config cfg(i) for the i-th child, all on one state_dir, and SIGKILLs it
+// at random instants, at least kills times: a quarter of the kills at a
+// random instant within 400 ms of the start (store open, group join,
+// first batches), the rest once the child has read a random number of
+// records (up to total/(4*kills)), or has nothing left to read. finished reports whether the outputs are complete, to count the
+// kills that hit a stream in progress.
+func crashLoop(t *testing.T, h *harness, bin string, cfg func(i int) string, kills, total int, rng *rand.Rand, finished func() bool) crashStats {
 	t.Helper()
 	var st crashStats
-	share := max(2, 2*total/(kills+4))
+	// A child reads thousands of records a second and a kill lands a few
+	// milliseconds after the target is seen, so the targets are small:
+	// the kills must spread over the stream, not exhaust it.
+	share := max(2, total/(4*kills))
 	for st.kills < kills {
-		c := startChild(t, cfgPath)
+		c := startChild(t, bin, cfg(st.kills))
 		if rng.IntN(4) == 0 {
-			d := time.Duration(rng.IntN(1500)) * time.Millisecond
+			d := time.Duration(rng.IntN(400)) * time.Millisecond
 			select {
 			case <-time.After(d): // a random kill instant, not synchronisation
 			case <-c.exited:
 				t.Fatalf("child exited by itself (status %d): %s", c.code, c.stderr)
 			}
-			if c.http == "" {
+			if !c.serving() {
 				st.early++
 			}
 		} else {
@@ -146,11 +180,16 @@ func crashLoop(t *testing.T, h *harness, cfgPath string, kills, total int, rng *
 			target := float64(1 + rng.IntN(share))
 			deadline := time.Now().Add(30 * time.Second)
 			for {
-				if n, ok := metric(addr, "jmlwatch_records_consumed_total"); ok && n >= target {
+				body, ok := metricsText(addr)
+				if ok && sumMetric(body, "jmlwatch_records_consumed_total") >= target {
 					break
 				}
-				if time.Now().After(deadline) {
+				if ok && strings.Contains(body, "jmlwatch_consumer_lag{") && sumMetric(body, "jmlwatch_consumer_lag") == 0 {
 					break // nothing left to read: kill it idle
+				}
+				if time.Now().After(deadline) {
+					t.Logf("child read fewer than %v records in 30s", target)
+					break
 				}
 				select {
 				case <-c.exited:
@@ -161,10 +200,7 @@ func crashLoop(t *testing.T, h *harness, cfgPath string, kills, total int, rng *
 		}
 		n, _ := metric(c.http, "jmlwatch_records_consumed_total")
 		c.kill()
-		t.Logf("kill %d after %s, consumed %v", st.kills, time.Since(c.started).Round(time.Millisecond), n)
-		if time.Since(c.started) > 10*time.Second {
-			t.Logf("slow child:\n%s", c.stderr)
-		}
+		t.Logf("kill %d after %s, %v records read", st.kills, time.Since(c.started).Round(time.Millisecond), n)
 		st.kills++
 		if !finished() {
 			st.midStream++
@@ -175,9 +211,9 @@ func crashLoop(t *testing.T, h *harness, cfgPath string, kills, total int, rng *
 
 // finishChild runs a last child until done reports true, then SIGTERMs it
 // and checks that it exits 0 within the flush bound.
-func finishChild(t *testing.T, h *harness, cfgPath string, done func() bool) {
+func finishChild(t *testing.T, h *harness, bin, cfgPath string, done func() bool) {
 	t.Helper()
-	c := startChild(t, cfgPath)
+	c := startChild(t, bin, cfgPath)
 	for !done() {
 		select {
 		case <-c.exited:
@@ -198,6 +234,27 @@ func finishChild(t *testing.T, h *harness, cfgPath string, done func() bool) {
 		t.Fatalf("exit status %d after SIGTERM: %s", c.code, c.stderr)
 	}
 	t.Logf("last child exited 0, %s after SIGTERM", time.Since(start).Round(time.Millisecond))
+}
+
+// crashGroups returns the config of the i-th child of a crash run with
+// jmlwatch built as bin: a new consumer group for each killed child but
+// the last, which shares "crash-final" with the last child, so that the
+// crash runs do not wait 20 times for a killed member's 10 s session to
+// expire, yet one restart in the same group after a SIGKILL is covered.
+// With the re-executed test binary (2 s sessions) all share "crash".
+func crashGroups(t *testing.T, h *harness, dir, bin, policyPath string, inputs []Input, kills int) (cfg func(i int) string, final string) {
+	t.Helper()
+	if bin == "" {
+		p := writeRunConfig(t, dir, h.addr(), "crash", policyPath, inputs, "out")
+		return func(int) string { return p }, p
+	}
+	final = writeRunConfig(t, dir, h.addr(), "crash-final", policyPath, inputs, "out")
+	return func(i int) string {
+		if i >= kills-1 {
+			return final
+		}
+		return writeRunConfig(t, dir, h.addr(), fmt.Sprintf("crash-%d", i), policyPath, inputs, "out")
+	}, final
 }
 
 // checkStore opens the state dir after the last child and checks that the
@@ -282,7 +339,8 @@ func TestCrashSinglePartition(t *testing.T) {
 	if testing.Short() {
 		t.Skip("crash test: skipped with -short")
 	}
-	h := newCrashHarness(t, 1)
+	bin := buildJmlwatch(t)
+	h := newCrashHarness(t, bin, 1)
 	t0 := time.Now()
 	files := map[gen.File][][]byte{}
 	_, err := gen.Generate(h.ctx, gen.Config{Workers: 2500, Days: 365, Seed: 11, NoisePerRecord: -1},
@@ -303,7 +361,7 @@ func TestCrashSinglePartition(t *testing.T) {
 	if len(lines) < crashMinEvents {
 		t.Fatalf("only %d events: want at least %d", len(lines), crashMinEvents)
 	}
-	want := replaySingle(t, lines, pol)
+	want := replayBinary(t, bin, lines)
 	wantIDs := map[string]bool{}
 	for _, v := range want {
 		wantIDs[parseOutput(t, []byte(v)).ID] = true
@@ -321,7 +379,8 @@ func TestCrashSinglePartition(t *testing.T) {
 	if err := os.WriteFile(polPath, []byte(gen.Policy()), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	cfgPath := writeRunConfig(t, dir, h.b.Addr(), "crash", polPath, []Input{{Topic: "in", Format: FormatCloudEvents}}, "out")
+	kills := crashKills()
+	cfg, final := crashGroups(t, h, dir, bin, polPath, []Input{{Topic: "in", Format: FormatCloudEvents}}, kills)
 	complete := func() bool {
 		if h.lastOffsets("out", 1)[0] < int64(len(want)) {
 			return false
@@ -339,14 +398,12 @@ func TestCrashSinglePartition(t *testing.T) {
 	}
 	seed := uint64(time.Now().UnixNano())
 	t.Logf("kill seed %d", seed)
-	st := crashLoop(t, h, cfgPath, crashKills(), len(lines), rand.New(rand.NewPCG(seed, 1)), func() bool {
-		return h.lastOffsets("out", 1)[0] >= int64(len(want)) && complete()
-	})
+	st := crashLoop(t, h, bin, cfg, kills, len(lines), rand.New(rand.NewPCG(seed, 1)), complete)
 	t.Logf("%d SIGKILLs (%d before the child served HTTP), %d of them with outputs still incomplete", st.kills, st.early, st.midStream)
 	if st.midStream < crashMinKills {
 		t.Errorf("only %d kills hit the stream in progress, want at least %d", st.midStream, crashMinKills)
 	}
-	finishChild(t, h, cfgPath, complete)
+	finishChild(t, h, bin, final, complete)
 
 	got := checkCopies(t, h.readAll("out", 1))
 	for id := range wantIDs {
@@ -363,6 +420,30 @@ func TestCrashSinglePartition(t *testing.T) {
 		t.Errorf("%d dead letters, want none", dl)
 	}
 	checkStore(t, filepath.Join(dir, "state"), map[store.TopicPartition]int64{{Topic: "in", Partition: 0}: int64(len(lines))})
+}
+
+// replayBinary runs `bin replay` over one canonical input and returns its
+// outputs, structured, in emission order.
+func replayBinary(t *testing.T, bin string, lines [][]byte) []string {
+	t.Helper()
+	dir := t.TempDir()
+	in, out, pol := filepath.Join(dir, "in.jsonl"), filepath.Join(dir, "out.jsonl"), filepath.Join(dir, "policy.yaml")
+	if err := os.WriteFile(in, append(bytes.Join(lines, []byte("\n")), '\n'), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(pol, []byte(gen.Policy()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	if b, err := exec.Command(bin, "replay", "--policy", pol, "--input", in, "--output", out).CombinedOutput(); err != nil {
+		t.Fatalf("jmlwatch replay: %v\n%s", err, b)
+	}
+	t.Logf("jmlwatch replay of %d events took %s", len(lines), time.Since(start).Round(time.Millisecond))
+	b, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.Split(strings.TrimSuffix(string(b), "\n"), "\n")
 }
 
 // replaySingle runs replay over one canonical input and returns its
@@ -437,16 +518,16 @@ func TestCrashPartitioned(t *testing.T) {
 		t.Skip("crash test: skipped with -short")
 	}
 	const parts = 4
-	h := newCrashHarness(t, parts)
+	bin := buildJmlwatch(t)
+	h := newCrashHarness(t, bin, parts)
 	msgs, polYAML := syntheticWorkers(2000)
 	if len(msgs) < crashMinEvents {
 		t.Fatalf("only %d events", len(msgs))
 	}
-	pol, err := policy.Parse([]byte(polYAML), "synthetic.yaml")
-	if err != nil {
+	if _, err := policy.Parse([]byte(polYAML), "synthetic.yaml"); err != nil {
 		t.Fatal(err)
 	}
-	w := &kafka.Writer{Addr: kafka.TCP(h.b.Addr()), Topic: "in", Balancer: &kafka.Murmur2Balancer{Consistent: true},
+	w := &kafka.Writer{Addr: kafka.TCP(h.addr()), Topic: "in", Balancer: &kafka.Murmur2Balancer{Consistent: true},
 		BatchTimeout: time.Millisecond, BatchSize: 10000, RequiredAcks: kafka.RequireAll, AllowAutoTopicCreation: true}
 	if err := w.WriteMessages(h.ctx, msgs...); err != nil {
 		t.Fatal(err)
@@ -461,42 +542,29 @@ func TestCrashPartitioned(t *testing.T) {
 		wantOffsets[store.TopicPartition{Topic: "in", Partition: p}] = n
 	}
 
-	// The uninterrupted run, in process, to its own output topic.
-	refCfg := h.config(t.TempDir(), Input{Topic: "in", Format: FormatCloudEvents})
-	refCfg.GroupID = "reference"
-	refCfg.Outputs.EventsTopic, refCfg.Outputs.AlertsTopic, refCfg.Outputs.DLQTopic = "ref", "ref", "ref.dlq"
-	rt, stop := h.start(refCfg, pol, false)
-	for {
-		offs, err := rt.DB().Offsets()
-		if err != nil {
-			t.Fatal(err)
-		}
-		d, _ := rt.DB().OutboxDepth()
-		doneAll := d == 0
-		for tp, n := range wantOffsets {
-			doneAll = doneAll && offs[tp].Next == n
-		}
-		if doneAll {
-			break
-		}
-		if h.ctx.Err() != nil {
-			t.Fatal("the uninterrupted run never finished")
-		}
-		time.Sleep(20 * time.Millisecond) // polling
-	}
-	if err := stop(); err != nil {
-		t.Fatal(err)
-	}
-	ref := h.readAll("ref", parts)
-	wantIDs := checkCopies(t, ref)
-	t.Logf("%d input events over %d partitions (%v), the uninterrupted run emits %d ids", len(msgs), parts, inLast, len(wantIDs))
-
-	dir := t.TempDir()
-	polPath := filepath.Join(dir, "policy.yaml")
+	// The uninterrupted run, to its own output topic.
+	polPath := filepath.Join(t.TempDir(), "policy.yaml")
 	if err := os.WriteFile(polPath, []byte(polYAML), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	cfgPath := writeRunConfig(t, dir, h.b.Addr(), "crash", polPath, []Input{{Topic: "in", Format: FormatCloudEvents}}, "out")
+	inputs := []Input{{Topic: "in", Format: FormatCloudEvents}}
+	ref := startChild(t, bin, writeRunConfig(t, t.TempDir(), h.addr(), "reference", polPath, inputs, "ref"))
+	refAddr := ref.httpAddr(h.ctx)
+	poll(t, h.ctx, "the uninterrupted run to read everything", func() bool {
+		n, _ := metric(refAddr, "jmlwatch_records_consumed_total")
+		return n == float64(len(msgs))
+	})
+	_ = ref.cmd.Process.Signal(syscall.SIGTERM)
+	<-ref.exited
+	if ref.code != 0 {
+		t.Fatalf("uninterrupted run: exit status %d: %s", ref.code, ref.stderr)
+	}
+	wantIDs := checkCopies(t, h.readAll("ref", parts))
+	t.Logf("%d input events over %d partitions (%v), the uninterrupted run emits %d ids", len(msgs), parts, inLast, len(wantIDs))
+
+	dir := t.TempDir()
+	kills := crashKills()
+	cfg, final := crashGroups(t, h, dir, bin, polPath, inputs, kills)
 	count := func() int64 {
 		var n int64
 		for _, x := range h.lastOffsets("out", parts) {
@@ -516,12 +584,12 @@ func TestCrashPartitioned(t *testing.T) {
 	}
 	seed := uint64(time.Now().UnixNano())
 	t.Logf("kill seed %d", seed)
-	st := crashLoop(t, h, cfgPath, crashKills(), len(msgs), rand.New(rand.NewPCG(seed, 2)), complete)
+	st := crashLoop(t, h, bin, cfg, kills, len(msgs), rand.New(rand.NewPCG(seed, 2)), complete)
 	t.Logf("%d SIGKILLs (%d before the child served HTTP), %d of them with outputs still incomplete", st.kills, st.early, st.midStream)
 	if st.midStream < crashMinKills {
 		t.Errorf("only %d kills hit the stream in progress, want at least %d", st.midStream, crashMinKills)
 	}
-	finishChild(t, h, cfgPath, complete)
+	finishChild(t, h, bin, final, complete)
 	got := checkCopies(t, h.readAll("out", parts))
 	var missing, extra []string
 	for id := range wantIDs {

@@ -64,12 +64,27 @@ type kafkaClients struct {
 	transport *kafka.Transport
 }
 
-func newKafkaClients(c *Config) (*kafkaClients, error) {
+// KafkaSecurity returns the TLS config (nil when tls.enabled is false)
+// and the SASL mechanism (nil when sasl.mechanism is empty) that run's
+// Kafka clients use for c, so that other commands reading the run's topics
+// (`jmlwatch report --config`) connect the same way. The SASL password is
+// the value of the environment variable sasl.password_env names. An error
+// names the config field (tls.ca_file, tls.cert_file/key_file,
+// sasl.mechanism) and what is wrong with it.
+func KafkaSecurity(c *Config) (*tls.Config, sasl.Mechanism, error) {
 	tc, err := tlsConfig(c)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	mech, err := saslMechanism(c)
+	if err != nil {
+		return nil, nil, err
+	}
+	return tc, mech, nil
+}
+
+func newKafkaClients(c *Config) (*kafkaClients, error) {
+	tc, mech, err := KafkaSecurity(c)
 	if err != nil {
 		return nil, err
 	}

@@ -31,7 +31,7 @@ func TestKcatInterop(t *testing.T) {
 	ctx, cancel := context.WithTimeout(h.ctx, time.Minute)
 	defer cancel()
 	produce := func(value string, headers ...string) {
-		args := []string{"-b", h.b.Addr(), "-P", "-t", "hr", "-k", "w1"}
+		args := []string{"-b", h.addr(), "-P", "-t", "hr", "-k", "w1"}
 		for _, hd := range headers {
 			args = append(args, "-H", hd)
 		}
@@ -52,7 +52,7 @@ func TestKcatInterop(t *testing.T) {
 	defer stop()
 	waitRole(t, ctx, rt, RoleOwner)
 	h.read(cfg.Outputs.EventsTopic, 1) // polls until the output is there
-	cmd := exec.CommandContext(ctx, kcat, "-b", h.b.Addr(), "-C", "-t", cfg.Outputs.EventsTopic, "-o", "beginning", "-c", "1", "-e",
+	cmd := exec.CommandContext(ctx, kcat, "-b", h.addr(), "-C", "-t", cfg.Outputs.EventsTopic, "-o", "beginning", "-c", "1", "-e",
 		"-f", "%k|%h|%s\n")
 	out, err := cmd.CombinedOutput()
 	if err != nil {

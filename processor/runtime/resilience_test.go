@@ -97,7 +97,7 @@ func TestBrokerRestart(t *testing.T) {
 	poll(t, h.ctx, "the first half applied", func() bool { return checkpoint(t, rt, "in") == int64(half) })
 	poll(t, h.ctx, "ready", func() bool { return rt.Readiness().Ready })
 
-	addr := h.b.Addr()
+	addr := h.addr()
 	h.b.Close()
 	poll(t, h.ctx, "not ready while the broker is down", func() bool {
 		rd := rt.Readiness()
@@ -231,8 +231,8 @@ func TestSIGTERMFlushBound(t *testing.T) {
 	if err := os.WriteFile(polPath, []byte(gen.Policy()), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	cfgPath := writeRunConfig(t, dir, h.b.Addr(), "term", polPath, []Input{{Topic: "in", Format: FormatCloudEvents}}, "out")
-	c := startChild(t, cfgPath)
+	cfgPath := writeRunConfig(t, dir, h.addr(), "term", polPath, []Input{{Topic: "in", Format: FormatCloudEvents}}, "out")
+	c := startChild(t, "", cfgPath)
 	addr := c.httpAddr(h.ctx)
 	poll(t, h.ctx, "every record consumed", func() bool {
 		n, _ := metric(addr, "jmlwatch_records_consumed_total")
@@ -269,7 +269,7 @@ func TestSIGTERMFlushBound(t *testing.T) {
 	}
 
 	fault.Remove()
-	finishChild(t, h, cfgPath, func() bool {
+	finishChild(t, h, "", cfgPath, func() bool {
 		got := checkCopiesQuiet(t, h.readAll("out", 1))
 		delete(got, "marker")
 		return len(got) >= len(want)

@@ -34,6 +34,17 @@ type harness struct {
 	// own clients.
 	dialer    *kafka.Dialer
 	transport *kafka.Transport
+	// ext, when set, is the address of a broker in a child process
+	// (startExternalBroker); b is then nil.
+	ext string
+}
+
+// addr returns the broker's bootstrap address.
+func (h *harness) addr() string {
+	if h.ext != "" {
+		return h.ext
+	}
+	return h.b.Addr()
 }
 
 func newHarness(t *testing.T) *harness {
@@ -57,7 +68,7 @@ func newHarnessWith(t *testing.T, opts broker.Options, timeout time.Duration) *h
 
 func (h *harness) produce(topic string, msgs ...kafka.Message) {
 	h.t.Helper()
-	w := &kafka.Writer{Addr: kafka.TCP(h.b.Addr()), Topic: topic, AllowAutoTopicCreation: true,
+	w := &kafka.Writer{Addr: kafka.TCP(h.addr()), Topic: topic, AllowAutoTopicCreation: true,
 		BatchTimeout: time.Millisecond, BatchSize: 10000, RequiredAcks: kafka.RequireAll}
 	if h.transport != nil {
 		w.Transport = h.transport
@@ -77,7 +88,7 @@ func (h *harness) produce(topic string, msgs ...kafka.Message) {
 // read reads topic partition 0 until it holds n records (polling).
 func (h *harness) read(topic string, n int) []kafka.Message {
 	h.t.Helper()
-	r := kafka.NewReader(kafka.ReaderConfig{Brokers: []string{h.b.Addr()}, Topic: topic, Partition: 0, MaxWait: 50 * time.Millisecond})
+	r := kafka.NewReader(kafka.ReaderConfig{Brokers: []string{h.addr()}, Topic: topic, Partition: 0, MaxWait: 50 * time.Millisecond})
 	defer r.Close()
 	var out []kafka.Message
 	for len(out) < n {
@@ -119,7 +130,7 @@ func (h *harness) startDone(cfg *Config, pol *policy.Policy, rebuild bool) (rt *
 
 func (h *harness) config(stateDir string, inputs ...Input) *Config {
 	c := Defaults()
-	c.Brokers = []string{h.b.Addr()}
+	c.Brokers = []string{h.addr()}
 	c.StateDir = stateDir
 	c.Inputs = inputs
 	c.Clock = ClockEvent
@@ -333,9 +344,9 @@ func TestRunAgreesWithReplay(t *testing.T) {
 		t.Fatal(err)
 	}
 	all := h.read(cfg.Outputs.EventsTopic, len(want))
-	r := kafka.NewReader(kafka.ReaderConfig{Brokers: []string{h.b.Addr()}, Topic: cfg.Outputs.EventsTopic, Partition: 0})
+	r := kafka.NewReader(kafka.ReaderConfig{Brokers: []string{h.addr()}, Topic: cfg.Outputs.EventsTopic, Partition: 0})
 	defer r.Close()
-	conn, err := kafka.DialLeader(h.ctx, "tcp", h.b.Addr(), cfg.Outputs.EventsTopic, 0)
+	conn, err := kafka.DialLeader(h.ctx, "tcp", h.addr(), cfg.Outputs.EventsTopic, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
