@@ -36,7 +36,7 @@ func BenchmarkSteadyState(b *testing.B) {
 	defer br.Close()
 	h := &harness{t: &testing.T{}, ctx: ctx, b: br}
 	files := map[gen.File][][]byte{}
-	_, err = gen.Generate(ctx, gen.Config{Workers: 1000, Days: 120, Seed: 1},
+	_, err = gen.Generate(ctx, gen.Config{Workers: 5000, Days: 120, Seed: 1},
 		func(f gen.File, _ time.Time, line []byte) error {
 			files[f] = append(files[f], bytes.Clone(line))
 			return nil
@@ -114,18 +114,29 @@ func pipelineRate(b *testing.B, h *harness, ins []Input, pol *policy.Policy, n i
 }
 
 // bareRate reads the n records of ins with bare kafka-go readers, one per
-// topic in parallel, and returns the rate from the first record to the
-// last, in records per second.
+// topic in parallel, doing nothing with them, and returns their
+// steady-state rate in records per second: from the moment every reader
+// has its first record (connections and first fetches done) to the last
+// record.
 func bareRate(b *testing.B, h *harness, ins []Input, n int) float64 {
 	b.Helper()
 	var (
-		mu          sync.Mutex
-		first, last time.Time
-		got         int
-		wg          sync.WaitGroup
+		mu      sync.Mutex
+		started int // readers that have their first record
+		readers int
+		t0, t1  time.Time
+		n0, got int
+		wg      sync.WaitGroup
 	)
+	ends := map[string]int64{}
 	for _, in := range ins {
-		end := h.lastOffsets(in.Topic, 1)[0]
+		if end := h.lastOffsets(in.Topic, 1)[0]; end > 0 {
+			ends[in.Topic] = end
+			readers++
+		}
+	}
+	for _, in := range ins {
+		end := ends[in.Topic]
 		if end == 0 {
 			continue
 		}
@@ -141,11 +152,14 @@ func bareRate(b *testing.B, h *harness, ins []Input, n int) float64 {
 				}
 				now := time.Now()
 				mu.Lock()
-				if first.IsZero() {
-					first = now
-				}
-				last = now
 				got++
+				if m.Offset == 0 {
+					started++
+					if started == readers {
+						t0, n0 = now, got
+					}
+				}
+				t1 = now
 				mu.Unlock()
 				if m.Offset+1 >= end {
 					return
@@ -157,5 +171,5 @@ func bareRate(b *testing.B, h *harness, ins []Input, n int) float64 {
 	if got != n {
 		b.Fatalf("bare consumer read %d records, want %d", got, n)
 	}
-	return float64(n-1) / last.Sub(first).Seconds()
+	return float64(n-n0) / t1.Sub(t0).Seconds()
 }
