@@ -2,15 +2,11 @@ package main
 
 import (
 	"bufio"
-	"crypto/tls"
-	"crypto/x509"
 	"fmt"
 	"os"
 	"slices"
 	"time"
 
-	"github.com/segmentio/kafka-go/sasl/plain"
-	"github.com/segmentio/kafka-go/sasl/scram"
 	"github.com/spf13/cobra"
 
 	"github.com/jmlwatch/jmlwatch/processor/policy"
@@ -182,48 +178,16 @@ func kafkaInput(path string) (*report.KafkaInput, error) {
 	if err != nil {
 		return nil, usageError(err)
 	}
-	kin := &report.KafkaInput{Brokers: cfg.Brokers, Topics: []string{cfg.Outputs.EventsTopic, cfg.Outputs.AlertsTopic}}
-	if cfg.TLS.Enabled {
-		tc := &tls.Config{MinVersion: tls.VersionTLS12}
-		if cfg.TLS.CAFile != "" {
-			pem, err := os.ReadFile(cfg.TLS.CAFile)
-			if err != nil {
-				return nil, usageErrorf("%s: tls.ca_file: %w", path, err)
-			}
-			pool := x509.NewCertPool()
-			if !pool.AppendCertsFromPEM(pem) {
-				return nil, usageErrorf("%s: tls.ca_file %s: no PEM certificate found", path, cfg.TLS.CAFile)
-			}
-			tc.RootCAs = pool
-		}
-		if cfg.TLS.CertFile != "" {
-			cert, err := tls.LoadX509KeyPair(cfg.TLS.CertFile, cfg.TLS.KeyFile)
-			if err != nil {
-				return nil, usageErrorf("%s: tls.cert_file/key_file: %w", path, err)
-			}
-			tc.Certificates = []tls.Certificate{cert}
-		}
-		kin.TLS = tc
-	}
+	// The alerts may share the events topic: read it once.
+	topics := slices.Compact([]string{cfg.Outputs.EventsTopic, cfg.Outputs.AlertsTopic})
+	kin := &report.KafkaInput{Brokers: cfg.Brokers, Topics: topics}
 	if cfg.SASL.Mechanism != "" {
-		pw, ok := os.LookupEnv(cfg.SASL.PasswordEnv)
-		if !ok {
+		if _, ok := os.LookupEnv(cfg.SASL.PasswordEnv); !ok {
 			return nil, usageErrorf("%s: sasl.password_env: environment variable %s is not set", path, cfg.SASL.PasswordEnv)
 		}
-		switch cfg.SASL.Mechanism {
-		case runtime.SASLPlain:
-			kin.SASL = plain.Mechanism{Username: cfg.SASL.Username, Password: pw}
-		case runtime.SASLSCRAMSHA256, runtime.SASLSCRAMSHA512:
-			alg := scram.SHA256
-			if cfg.SASL.Mechanism == runtime.SASLSCRAMSHA512 {
-				alg = scram.SHA512
-			}
-			if kin.SASL, err = scram.Mechanism(alg, cfg.SASL.Username, pw); err != nil {
-				return nil, usageErrorf("%s: sasl: %w", path, err)
-			}
-		default:
-			return nil, usageErrorf("%s: sasl.mechanism %q: unsupported", path, cfg.SASL.Mechanism)
-		}
+	}
+	if kin.TLS, kin.SASL, err = runtime.KafkaSecurity(cfg); err != nil {
+		return nil, usageErrorf("%s: %w", path, err)
 	}
 	return kin, nil
 }

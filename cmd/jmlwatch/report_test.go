@@ -311,9 +311,9 @@ func deref(f *float64) any {
 }
 
 // TestReportConfig reads the events and alerts topics named by a run config
-// from the in-process broker (events in binary mode, alerts structured, as
-// run writes them with outputs.mode binary) and checks the report equals
-// the one over the file the records came from.
+// from the in-process broker (each topic holding records in both binary
+// and structured mode, as run writes them with either outputs.mode) and
+// checks the report equals the one over the file the records came from.
 func TestReportConfig(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
@@ -329,14 +329,25 @@ func TestReportConfig(t *testing.T) {
 	w := &kafka.Writer{Addr: kafka.TCP(b.Addr()), Balancer: &kafka.Hash{}, RequiredAcks: kafka.RequireAll}
 	defer w.Close()
 	var msgs []kafka.Message
-	for _, line := range bytes.Split(bytes.TrimSpace(data), []byte("\n")) {
+	modes := map[string]map[bool]int{} // topic: binary: records
+	for i, line := range bytes.Split(bytes.TrimSpace(data), []byte("\n")) {
 		o, err := events.DecodeOutput(line)
 		if err != nil {
 			t.Fatal(err)
 		}
-		m := kafka.Message{Topic: "out.events", Key: []byte(o.Subject), Value: line}
+		m := kafka.Message{Topic: "out.events", Key: []byte(o.Subject)}
 		if events.IsAlert(o.Type) {
 			m.Topic = "out.alerts"
+		}
+		binary := i%2 == 0
+		if modes[m.Topic] == nil {
+			modes[m.Topic] = map[bool]int{}
+		}
+		modes[m.Topic][binary]++
+		if !binary {
+			if m.Value, err = events.EncodeStructured(o); err != nil {
+				t.Fatal(err)
+			}
 		} else {
 			hs, v, err := events.EncodeBinary(o)
 			if err != nil {
@@ -348,6 +359,11 @@ func TestReportConfig(t *testing.T) {
 			}
 		}
 		msgs = append(msgs, m)
+	}
+	for _, topic := range []string{"out.events", "out.alerts"} {
+		if modes[topic][true] == 0 || modes[topic][false] == 0 {
+			t.Fatalf("fixture gives %s records %v by binary mode; want both modes", topic, modes[topic])
+		}
 	}
 	if err := w.WriteMessages(ctx, msgs...); err != nil {
 		t.Fatal(err)
