@@ -162,6 +162,10 @@ func (f *fetcher) refreshHWM(ctx context.Context) {
 			conn = nil
 			continue
 		}
+		// The broker answers: a fetch error logged earlier by the reader
+		// (which retries by itself) must not keep an idle partition's
+		// member not ready until its next record.
+		f.r.clearBrokerErr()
 		before := f.hwm.Load()
 		f.raiseHWM(last)
 		if f.hwm.Load() != before {
