@@ -9,7 +9,9 @@
 // Pebble batch holding the correlator's state, the outbox (encoded outputs
 // and dead letters) and the next offsets; only after it is durable are the
 // offsets committed to Kafka. An outbox publisher produces the outbox with
-// acks from all replicas and deletes entries after the ack.
+// acks from all replicas and deletes entries after the ack. Metrics go to
+// the registry passed in; the gauges of open and overdue steps and pending
+// timers come from a periodic bounded scan of the store.
 //
 // See docs/OPERATIONS.md for the deployment model and every decision.
 package runtime
