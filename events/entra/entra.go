@@ -3,6 +3,7 @@ package entra
 import (
 	"github.com/jmlwatch/jmlwatch/events"
 	"github.com/jmlwatch/jmlwatch/events/internal/jsonscan"
+	"github.com/jmlwatch/jmlwatch/events/internal/vendor"
 )
 
 // Source is the CloudEvents source of every event Decode produces.
@@ -33,7 +34,7 @@ func Decode(value []byte) []events.Item {
 		// pass, so that noise costs a single read of the record.
 		f, end := scan(value, start, true)
 		if end < 0 || jsonscan.WS(value, end) != len(value) {
-			return badJSON(value)
+			return vendor.BadJSON(value)
 		}
 		if !f.activityDisplayName.Present() && !f.properties.Present() {
 			switch {
@@ -43,25 +44,18 @@ func Decode(value []byte) []events.Item {
 				return decodeList(value, start, end, f.value, "value", shapeAudit)
 			}
 		}
-		var o outcome
+		var o vendor.Outcome
 		decodeElement(&o, value, f, shapeAuto)
-		return o.lone(value, start, end)
+		return o.Lone(value, start, end)
 	}
 	if !jsonscan.Valid(value) {
-		return badJSON(value)
+		return vendor.BadJSON(value)
 	}
 	end := jsonscan.Skip(value, start)
 	if value[start] == '[' {
 		return elements(value, jsonscan.Span{Start: start, End: end}, shapeAuto)
 	}
-	return []events.Item{{Index: -1, Offset: start, Raw: value[start:end],
-		Err: events.Reject(events.ReasonBadValue, "", "not a json object")}}
-}
-
-// badJSON is the single item of a value that is not JSON.
-func badJSON(value []byte) []events.Item {
-	return []events.Item{{Index: -1, Raw: value,
-		Err: events.Reject(events.ReasonBadJSON, "", "not a valid json value")}}
+	return vendor.NotObject(value, start, end)
 }
 
 // decodeList decodes the array member name (records or value) of the
@@ -80,43 +74,16 @@ func decodeList(value []byte, start, end int, list jsonscan.Span, name string, s
 
 // elements decodes each element of the array at arr.
 func elements(value []byte, arr jsonscan.Span, sh shape) []events.Item {
-	var items []events.Item
-	els, _ := jsonscan.Array(value, arr.Start)
-	for i := 0; ; i++ {
-		start, ok := els.Begin()
-		if !ok {
-			return items
-		}
-		var o outcome
-		var end int
-		if value[start] != '{' {
-			end = jsonscan.Skip(value, start)
-			o.reject(events.ReasonBadValue, "", "element is not a json object")
-		} else {
-			var f fields
-			f, end = scan(value, start, false)
-			decodeElement(&o, value, f, sh)
-		}
-		els.Finish(end)
-		if items == nil {
-			items = make([]events.Item, 0, estimate(arr, end-start))
-		}
-		items = append(items, o.item(value, start, end, i))
-	}
-}
-
-// estimate guesses how many elements the array at arr has from the size of
-// the first one, so that the items slice rarely grows.
-func estimate(arr jsonscan.Span, first int) int {
-	if first <= 0 {
-		first = 1
-	}
-	return min((arr.End-arr.Start)/first+1, 4096)
+	return vendor.Elements(value, arr, func(o *vendor.Outcome, start int) int {
+		f, end := scan(value, start, false)
+		decodeElement(o, value, f, sh)
+		return end
+	})
 }
 
 // decodeElement decides the outcome of one object, a directoryAudit or a
 // diagnostic record, whose members f located.
-func decodeElement(o *outcome, value []byte, f fields, sh shape) {
+func decodeElement(o *vendor.Outcome, value []byte, f fields, sh shape) {
 	if sh == shapeAuto {
 		sh = shapeAudit
 		if !f.activityDisplayName.Present() && f.properties.Present() {
@@ -138,16 +105,16 @@ func decodeElement(o *outcome, value []byte, f fields, sh shape) {
 		if !jsonscan.Plain(typ) {
 			typ = jsonscan.AppendString(tb[:0], typ)
 		}
-		o.skipped(events.SkipUnmapped, typ, timeOf(value, f.time))
+		o.Skipped(events.SkipUnmapped, typeString(typ), timeOf(value, f.time))
 		return
 	}
 	switch jsonscan.Kind(value, f.properties) {
 	case '{':
 	case 0, 'n':
-		o.reject(events.ReasonMissingField, "properties", "the record has no directoryAudit properties")
+		o.Reject(events.ReasonMissingField, "properties", "the record has no directoryAudit properties")
 		return
 	default:
-		o.reject(events.ReasonBadValue, "properties", "properties is not an object")
+		o.Reject(events.ReasonBadValue, "properties", "properties is not an object")
 		return
 	}
 	pf, _ := scan(value, f.properties.Start, false)
@@ -170,18 +137,8 @@ type fields struct {
 // returns the index just past the object, or -1 if validate found an error.
 func scan(value []byte, start int, validate bool) (fields, int) {
 	var f fields
-	if validate {
-		end := jsonscan.ValidMembers(value, start, func(k, v jsonscan.Span) { f.set(value[k.Start:k.End], v) })
-		return f, end
-	}
-	m, _ := jsonscan.Object(value, start)
-	for {
-		k, v, ok := m.Next()
-		if !ok {
-			return f, m.End()
-		}
-		f.set(k, v)
-	}
+	end := vendor.Members(value, start, validate, f.set)
+	return f, end
 }
 
 // set records member k (raw, as written) if it is one Decode uses.

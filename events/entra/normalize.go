@@ -6,6 +6,7 @@ import (
 
 	"github.com/jmlwatch/jmlwatch/events"
 	"github.com/jmlwatch/jmlwatch/events/internal/jsonscan"
+	"github.com/jmlwatch/jmlwatch/events/internal/vendor"
 )
 
 // action says what a mapped activity needs from the record and produces.
@@ -64,11 +65,11 @@ func lookup(activity []byte) (rule, bool) {
 // located, into o (owned by the caller, so that it can live on the stack).
 // prefix is the path of the directoryAudit within the element ("properties."
 // in a diagnostic record), for rejections.
-func normalize(o *outcome, value []byte, f fields, prefix string) {
+func normalize(o *vendor.Outcome, value []byte, f fields, prefix string) {
 	// 1. The activity, before anything else: most of the audit log is noise.
 	actRaw, ok := jsonscan.String(value, f.activityDisplayName)
 	if !ok {
-		o.fieldErr(value, f.activityDisplayName, prefix+"activityDisplayName", events.ReasonBadValue)
+		o.FieldErr(value, f.activityDisplayName, prefix+"activityDisplayName", events.ReasonBadValue)
 		return
 	}
 	var nameBuf [128]byte
@@ -77,44 +78,44 @@ func normalize(o *outcome, value []byte, f fields, prefix string) {
 		activity = jsonscan.AppendString(nameBuf[:0], actRaw)
 	}
 	if len(activity) == 0 {
-		o.reject(events.ReasonMissingField, prefix+"activityDisplayName", "required field is missing or empty")
+		o.Reject(events.ReasonMissingField, prefix+"activityDisplayName", "required field is missing or empty")
 		return
 	}
 	r, mapped := lookup(activity)
 	if !mapped {
-		o.skipped(events.SkipUnmapped, activity, timeOf(value, f.activityDateTime))
+		o.Skipped(events.SkipUnmapped, typeString(activity), timeOf(value, f.activityDateTime))
 		return
 	}
 
 	// 2. The result.
 	resRaw, ok := jsonscan.String(value, f.result)
 	if !ok {
-		o.fieldErr(value, f.result, prefix+"result", events.ReasonBadValue)
+		o.FieldErr(value, f.result, prefix+"result", events.ReasonBadValue)
 		return
 	}
 	if !jsonscan.EqualFold(resRaw, "success") {
-		o.skipped(events.SkipOutcome, activity, timeOf(value, f.activityDateTime))
+		o.Skipped(events.SkipOutcome, typeString(activity), timeOf(value, f.activityDateTime))
 		return
 	}
 
 	// 3. id and activityDateTime.
 	idRaw, ok := jsonscan.String(value, f.id)
 	if !ok {
-		o.fieldErr(value, f.id, prefix+"id", events.ReasonBadValue)
+		o.FieldErr(value, f.id, prefix+"id", events.ReasonBadValue)
 		return
 	}
 	if len(idRaw) == 0 {
-		o.fieldErr(value, f.id, prefix+"id", events.ReasonBadValue)
+		o.FieldErr(value, f.id, prefix+"id", events.ReasonBadValue)
 		return
 	}
 	tRaw, ok := jsonscan.String(value, f.activityDateTime)
 	if !ok {
-		o.fieldErr(value, f.activityDateTime, prefix+"activityDateTime", events.ReasonBadTimestamp)
+		o.FieldErr(value, f.activityDateTime, prefix+"activityDateTime", events.ReasonBadTimestamp)
 		return
 	}
 	t, ok := jsonscan.ParseTime(tRaw)
 	if !ok {
-		o.reject(events.ReasonBadTimestamp, prefix+"activityDateTime",
+		o.Reject(events.ReasonBadTimestamp, prefix+"activityDateTime",
 			"%q is not an rfc 3339 timestamp", clip(tRaw))
 		return
 	}
@@ -126,7 +127,7 @@ func normalize(o *outcome, value []byte, f fields, prefix string) {
 		ts = scanTargets(value, f.targetResources)
 	case 0, 'n':
 	default:
-		o.reject(events.ReasonBadValue, prefix+"targetResources", "targetResources is not an array")
+		o.Reject(events.ReasonBadValue, prefix+"targetResources", "targetResources is not an array")
 		return
 	}
 
@@ -136,30 +137,29 @@ func normalize(o *outcome, value []byte, f fields, prefix string) {
 	if r.act == actNHI {
 		sp := ts.servicePrincipal
 		if !sp.found {
-			o.reject(events.ReasonNoTarget, prefix+"targetResources", "%s has no ServicePrincipal target", string(activity))
+			o.Reject(events.ReasonNoTarget, prefix+"targetResources", "%s has no ServicePrincipal target", string(activity))
 			return
 		}
 		spID, ok := jsonscan.String(value, sp.id)
 		if !ok || len(spID) == 0 {
-			o.fieldErr(value, sp.id, sp.path(prefix, "id"), events.ReasonBadValue)
+			o.FieldErr(value, sp.id, sp.path(prefix, "id"), events.ReasonBadValue)
 			return
 		}
 		buf, nhiRef := jsonscan.Add(buf, spID)
 		all := string(buf)
-		o.kind = outNHI
-		o.nhi = events.NHIData{NHIID: nhiRef.Of(all), System: systemEntra}
-		o.in = events.Input{ID: idRef.Of(all), Source: Source, Type: r.typ, Time: t}
+		o.NHI(events.Input{ID: idRef.Of(all), Source: Source, Type: r.typ, Time: t},
+			events.NHIData{NHIID: nhiRef.Of(all), System: systemEntra})
 		return
 	}
 
 	u := ts.user
 	if !u.found {
-		o.reject(events.ReasonNoTarget, prefix+"targetResources", "%s has no User target", string(activity))
+		o.Reject(events.ReasonNoTarget, prefix+"targetResources", "%s has no User target", string(activity))
 		return
 	}
 	accRaw, ok := jsonscan.String(value, u.id)
 	if !ok || len(accRaw) == 0 {
-		o.fieldErr(value, u.id, u.path(prefix, "id"), events.ReasonBadValue)
+		o.FieldErr(value, u.id, u.path(prefix, "id"), events.ReasonBadValue)
 		return
 	}
 
@@ -167,12 +167,12 @@ func normalize(o *outcome, value []byte, f fields, prefix string) {
 	if r.act == actEnabled {
 		enabled, changed, bad := accountEnabled(value, u.modifiedProperties)
 		if bad {
-			o.reject(events.ReasonBadValue, u.path(prefix, "modifiedProperties"),
+			o.Reject(events.ReasonBadValue, u.path(prefix, "modifiedProperties"),
 				"the AccountEnabled new value is not a boolean")
 			return
 		}
 		if !changed {
-			o.skipped(events.SkipNoEnabled, activity, t)
+			o.Skipped(events.SkipNoEnabled, typeString(activity), t)
 			return
 		}
 		typ = events.TypeAccountDisabled
@@ -203,7 +203,7 @@ func normalize(o *outcome, value []byte, f fields, prefix string) {
 			buf = appendPropText(buf, value, u.modifiedProperties, prop, r.remove)
 		}
 		if len(buf) == off {
-			o.reject(events.ReasonNoTarget, prefix+"targetResources",
+			o.Reject(events.ReasonNoTarget, prefix+"targetResources",
 				"%s names no %s (no %s target with a displayName, no %s)", string(activity), kind, kind, prop)
 			return
 		}
@@ -211,25 +211,14 @@ func normalize(o *outcome, value []byte, f fields, prefix string) {
 	}
 
 	all := string(buf)
-	o.kind = outAccount
-	o.acc = events.AccountData{
-		System:      systemEntra,
-		AccountID:   accRef.Of(all),
-		Login:       loginRef.Of(all),
-		Entitlement: entRef.Of(all),
-		Privileged:  r.act == actRole,
-	}
-	o.in = events.Input{ID: idRef.Of(all), Source: Source, Type: typ, Time: t}
-}
-
-// fieldErr rejects a required string field that is absent, null or empty
-// (missing_field) or of another JSON type (code).
-func (o *outcome) fieldErr(value []byte, s jsonscan.Span, field string, code events.Reason) {
-	if raw, ok := jsonscan.String(value, s); jsonscan.Null(value, s) || (ok && len(raw) == 0) {
-		o.reject(events.ReasonMissingField, field, "required field is missing or empty")
-		return
-	}
-	o.reject(code, field, "not a string")
+	o.Account(events.Input{ID: idRef.Of(all), Source: Source, Type: typ, Time: t},
+		events.AccountData{
+			System:      systemEntra,
+			AccountID:   accRef.Of(all),
+			Login:       loginRef.Of(all),
+			Entitlement: entRef.Of(all),
+			Privileged:  r.act == actRole,
+		})
 }
 
 // clip shortens a raw value quoted in an error detail.

@@ -8,6 +8,7 @@ import (
 
 	"github.com/jmlwatch/jmlwatch/events"
 	"github.com/jmlwatch/jmlwatch/events/internal/jsonscan"
+	"github.com/jmlwatch/jmlwatch/events/internal/vendor"
 )
 
 // action says what a mapped eventType needs from the record and produces.
@@ -80,12 +81,12 @@ func lookup(eventType []byte) (rule, bool) {
 // normalize decides the outcome of the LogEvent whose members f located. It
 // fills o, which the caller owns (so that it can live on the stack), and
 // allocates only the strings of an event (once, all together).
-func normalize(o *outcome, value []byte, f fields, aliases map[string]string) {
+func normalize(o *vendor.Outcome, value []byte, f fields, aliases map[string]string) {
 
 	// 1. eventType, before anything else: most of the System Log is noise.
 	etRaw, ok := jsonscan.String(value, f.eventType)
 	if !ok {
-		o.fieldErr(value, f.eventType, "eventType", events.ReasonBadValue)
+		o.FieldErr(value, f.eventType, "eventType", events.ReasonBadValue)
 		return
 	}
 	var etBuf [128]byte
@@ -94,12 +95,12 @@ func normalize(o *outcome, value []byte, f fields, aliases map[string]string) {
 		et = jsonscan.AppendString(etBuf[:0], etRaw)
 	}
 	if len(et) == 0 {
-		o.reject(events.ReasonMissingField, "eventType", "required field is missing or empty")
+		o.Reject(events.ReasonMissingField, "eventType", "required field is missing or empty")
 		return
 	}
 	r, mapped := lookup(et)
 	if !mapped {
-		o.skipped(events.SkipUnmapped, et, f.time(value))
+		o.Skipped(events.SkipUnmapped, typeString(et), f.time(value))
 		return
 	}
 
@@ -107,41 +108,41 @@ func normalize(o *outcome, value []byte, f fields, aliases map[string]string) {
 	switch jsonscan.Kind(value, f.outcome) {
 	case '{':
 	case 0, 'n':
-		o.reject(events.ReasonMissingField, "outcome.result", "no outcome")
+		o.Reject(events.ReasonMissingField, "outcome.result", "no outcome")
 		return
 	default:
-		o.reject(events.ReasonBadValue, "outcome", "outcome is not an object")
+		o.Reject(events.ReasonBadValue, "outcome", "outcome is not an object")
 		return
 	}
 	res := jsonscan.Member(value, f.outcome, "result")
 	resRaw, ok := jsonscan.String(value, res)
 	if !ok {
-		o.fieldErr(value, res, "outcome.result", events.ReasonBadValue)
+		o.FieldErr(value, res, "outcome.result", events.ReasonBadValue)
 		return
 	}
 	if !jsonscan.Equal(resRaw, "SUCCESS") {
-		o.skipped(events.SkipOutcome, et, f.time(value))
+		o.Skipped(events.SkipOutcome, typeString(et), f.time(value))
 		return
 	}
 
 	// 3. uuid and published.
 	uuidRaw, ok := jsonscan.String(value, f.uuid)
 	if !ok {
-		o.fieldErr(value, f.uuid, "uuid", events.ReasonBadValue)
+		o.FieldErr(value, f.uuid, "uuid", events.ReasonBadValue)
 		return
 	}
 	if len(uuidRaw) == 0 {
-		o.fieldErr(value, f.uuid, "uuid", events.ReasonBadValue)
+		o.FieldErr(value, f.uuid, "uuid", events.ReasonBadValue)
 		return
 	}
 	pubRaw, ok := jsonscan.String(value, f.published)
 	if !ok {
-		o.fieldErr(value, f.published, "published", events.ReasonBadTimestamp)
+		o.FieldErr(value, f.published, "published", events.ReasonBadTimestamp)
 		return
 	}
 	t, ok := jsonscan.ParseTime(pubRaw)
 	if !ok {
-		o.reject(events.ReasonBadTimestamp, "published", "%q is not an rfc 3339 timestamp", clip(pubRaw))
+		o.Reject(events.ReasonBadTimestamp, "published", "%q is not an rfc 3339 timestamp", clip(pubRaw))
 		return
 	}
 
@@ -152,7 +153,7 @@ func normalize(o *outcome, value []byte, f fields, aliases map[string]string) {
 		ts = scanTargets(value, f.target, r.act)
 	case 0, 'n':
 	default:
-		o.reject(events.ReasonBadValue, "target", "target is not an array")
+		o.Reject(events.ReasonBadValue, "target", "target is not an array")
 		return
 	}
 
@@ -165,27 +166,26 @@ func normalize(o *outcome, value []byte, f fields, aliases map[string]string) {
 			tg = ts.firstWithID
 		}
 		if !tg.found {
-			o.reject(events.ReasonNoTarget, "target", "%s needs a target with an id", string(et))
+			o.Reject(events.ReasonNoTarget, "target", "%s needs a target with an id", string(et))
 			return
 		}
 		idRaw, _ := jsonscan.String(value, tg.id)
 		buf, nhiRef := jsonscan.Add(buf, idRaw)
 		all := string(buf)
-		o.kind = outNHI
-		o.nhi = events.NHIData{NHIID: nhiRef.Of(all), System: systemOkta}
-		o.in = events.Input{ID: idRef.Of(all), Source: Source, Type: r.typ, Time: t}
+		o.NHI(events.Input{ID: idRef.Of(all), Source: Source, Type: r.typ, Time: t},
+			events.NHIData{NHIID: nhiRef.Of(all), System: systemOkta})
 		return
 	}
 
 	// Everything else is about the user's account.
 	u := ts.user
 	if !u.found {
-		o.reject(events.ReasonNoTarget, "target", "%s has no User target", string(et))
+		o.Reject(events.ReasonNoTarget, "target", "%s has no User target", string(et))
 		return
 	}
 	accRaw, ok := jsonscan.String(value, u.id)
 	if !ok || len(accRaw) == 0 {
-		o.fieldErr(value, u.id, u.path("id"), events.ReasonBadValue)
+		o.FieldErr(value, u.id, u.path("id"), events.ReasonBadValue)
 		return
 	}
 	buf, accRef := jsonscan.Add(buf, accRaw)
@@ -200,7 +200,7 @@ func normalize(o *outcome, value []byte, f fields, aliases map[string]string) {
 	case actApp:
 		a := ts.app
 		if !a.found {
-			o.reject(events.ReasonNoTarget, "target", "%s has no AppInstance target", string(et))
+			o.Reject(events.ReasonNoTarget, "target", "%s has no AppInstance target", string(et))
 			return
 		}
 		key, ok := jsonscan.String(value, a.alternateID)
@@ -208,7 +208,7 @@ func normalize(o *outcome, value []byte, f fields, aliases map[string]string) {
 			key, ok = jsonscan.String(value, a.displayName)
 		}
 		if !ok || len(key) == 0 {
-			o.reject(events.ReasonMissingField, a.path("alternateId"), "the AppInstance target has neither alternateId nor displayName")
+			o.Reject(events.ReasonMissingField, a.path("alternateId"), "the AppInstance target has neither alternateId nor displayName")
 			return
 		}
 		var kb [128]byte
@@ -221,45 +221,34 @@ func normalize(o *outcome, value []byte, f fields, aliases map[string]string) {
 	case actGroup:
 		g := ts.group
 		if !g.found {
-			o.reject(events.ReasonNoTarget, "target", "%s has no UserGroup target", string(et))
+			o.Reject(events.ReasonNoTarget, "target", "%s has no UserGroup target", string(et))
 			return
 		}
 		name, ok := jsonscan.String(value, g.displayName)
 		if !ok || len(name) == 0 {
-			o.fieldErr(value, g.displayName, g.path("displayName"), events.ReasonBadValue)
+			o.FieldErr(value, g.displayName, g.path("displayName"), events.ReasonBadValue)
 			return
 		}
 		buf, entRef = jsonscan.Add(buf, name)
 	}
 
 	all := string(buf)
-	o.kind = outAccount
-	o.acc = events.AccountData{
+	acc := events.AccountData{
 		System:    system,
 		AccountID: accRef.Of(all),
 		Login:     loginRef.Of(all),
 	}
 	if s := systemRef.Of(all); s != "" {
-		o.acc.System = s
+		acc.System = s
 	}
 	switch r.act {
 	case actGroup:
-		o.acc.Entitlement = entRef.Of(all)
+		acc.Entitlement = entRef.Of(all)
 	case actAdmin:
-		o.acc.Entitlement = entitlementAdmin
-		o.acc.Privileged = true
+		acc.Entitlement = entitlementAdmin
+		acc.Privileged = true
 	}
-	o.in = events.Input{ID: idRef.Of(all), Source: Source, Type: r.typ, Time: t}
-}
-
-// fieldErr rejects a required string field that is absent, null or empty
-// (missing_field) or of another JSON type (code).
-func (o *outcome) fieldErr(value []byte, s jsonscan.Span, field string, code events.Reason) {
-	if raw, ok := jsonscan.String(value, s); jsonscan.Null(value, s) || (ok && len(raw) == 0) {
-		o.reject(events.ReasonMissingField, field, "required field is missing or empty")
-		return
-	}
-	o.reject(code, field, "not a string")
+	o.Account(events.Input{ID: idRef.Of(all), Source: Source, Type: r.typ, Time: t}, acc)
 }
 
 // clip shortens a raw value quoted in an error detail.

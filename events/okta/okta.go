@@ -3,6 +3,7 @@ package okta
 import (
 	"github.com/jmlwatch/jmlwatch/events"
 	"github.com/jmlwatch/jmlwatch/events/internal/jsonscan"
+	"github.com/jmlwatch/jmlwatch/events/internal/vendor"
 )
 
 // Source is the CloudEvents source of every event Decode produces.
@@ -35,30 +36,22 @@ func Decode(value []byte, aliases map[string]string) []events.Item {
 		// one pass, so that noise costs a single read of the record.
 		f, end := scanEvent(value, start, true)
 		if end < 0 || jsonscan.WS(value, end) != len(value) {
-			return badJSON(value)
+			return vendor.BadJSON(value)
 		}
 		if f.isHook(value) {
 			return decodeHook(value, start, end, f, aliases)
 		}
-		var o outcome
+		var o vendor.Outcome
 		normalize(&o, value, f, aliases)
-		return o.lone(value, start, end)
+		return o.Lone(value, start, end)
 	}
 	if !jsonscan.Valid(value) {
-		return badJSON(value)
+		return vendor.BadJSON(value)
 	}
 	if value[start] == '[' {
 		return decodeArray(value, start, aliases)
 	}
-	end := jsonscan.Skip(value, start)
-	return []events.Item{{Index: -1, Offset: start, Raw: value[start:end],
-		Err: events.Reject(events.ReasonBadValue, "", "not a json object")}}
-}
-
-// badJSON is the single item of a value that is not JSON.
-func badJSON(value []byte) []events.Item {
-	return []events.Item{{Index: -1, Raw: value,
-		Err: events.Reject(events.ReasonBadJSON, "", "not a valid json value")}}
+	return vendor.NotObject(value, start, jsonscan.Skip(value, start))
 }
 
 // decodeArray decodes a JSON array of LogEvents.
@@ -101,42 +94,15 @@ func decodeHook(value []byte, start, end int, f fields, aliases map[string]strin
 
 // elements decodes each LogEvent of the array at arr.
 func elements(value []byte, arr jsonscan.Span, aliases map[string]string) []events.Item {
-	var items []events.Item
-	els, _ := jsonscan.Array(value, arr.Start)
-	for n := 0; ; n++ {
-		start, ok := els.Begin()
-		if !ok {
-			return items
-		}
-		var o outcome
-		var end int
-		if value[start] != '{' {
-			end = jsonscan.Skip(value, start)
-			o.reject(events.ReasonBadValue, "", "element is not a json object")
+	return vendor.Elements(value, arr, func(o *vendor.Outcome, start int) int {
+		f, end := scanEvent(value, start, false)
+		if f.isHook(value) {
+			o.Reject(events.ReasonBadValue, "eventType", "nested event hook envelope")
 		} else {
-			var f fields
-			f, end = scanEvent(value, start, false)
-			if f.isHook(value) {
-				o.reject(events.ReasonBadValue, "eventType", "nested event hook envelope")
-			} else {
-				normalize(&o, value, f, aliases)
-			}
+			normalize(o, value, f, aliases)
 		}
-		els.Finish(end)
-		if items == nil {
-			items = make([]events.Item, 0, estimate(arr, end-start))
-		}
-		items = append(items, o.item(value, start, end, n))
-	}
-}
-
-// estimate guesses how many elements the array at arr has from the size of
-// the first one, so that the items slice rarely grows.
-func estimate(arr jsonscan.Span, first int) int {
-	if first <= 0 {
-		first = 1
-	}
-	return min((arr.End-arr.Start)/first+1, 4096)
+		return end
+	})
 }
 
 // fields holds the positions of the top-level LogEvent members Decode uses.
@@ -151,18 +117,8 @@ type fields struct {
 // validate found an error.
 func scanEvent(value []byte, start int, validate bool) (fields, int) {
 	var f fields
-	if validate {
-		end := jsonscan.ValidMembers(value, start, func(k, v jsonscan.Span) { f.set(value[k.Start:k.End], v) })
-		return f, end
-	}
-	m, _ := jsonscan.Object(value, start)
-	for {
-		k, v, ok := m.Next()
-		if !ok {
-			return f, m.End()
-		}
-		f.set(k, v)
-	}
+	end := vendor.Members(value, start, validate, f.set)
+	return f, end
 }
 
 // set records member k (raw, as written) if it is one Decode uses.

@@ -1,0 +1,15 @@
+// Package vendor is the machinery the vendor normalizers (events/okta and
+// events/entra) share, so that each normalizer's files only hold its
+// vendor's mapping: field names, type tables and mapping rules.
+//
+// It provides Outcome, what a normalizer decided for one vendor record
+// (an event, a skip or a rejection), carried by value so that deciding
+// allocates nothing, and its builders Lone and Item, which allocate the
+// events.Item and its event or skip together; and the shape walking every
+// vendor payload needs: BadJSON, Members (locate an object's members,
+// optionally validating it in the same pass) and Elements (one item per
+// element of an array, non-objects rejected).
+//
+// The package is internal to events: its API may change with its two
+// callers. It imports only events and events/internal/jsonscan.
+package vendor
