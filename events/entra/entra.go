@@ -3,7 +3,7 @@ package entra
 import (
 	"github.com/jmlwatch/jmlwatch/events"
 	"github.com/jmlwatch/jmlwatch/events/internal/jsonscan"
-	"github.com/jmlwatch/jmlwatch/events/internal/vendor"
+	"github.com/jmlwatch/jmlwatch/events/internal/vendorkit"
 )
 
 // Source is the CloudEvents source of every event Decode produces.
@@ -34,7 +34,7 @@ func Decode(value []byte) []events.Item {
 		// pass, so that noise costs a single read of the record.
 		f, end := scan(value, start, true)
 		if end < 0 || jsonscan.WS(value, end) != len(value) {
-			return vendor.BadJSON(value)
+			return vendorkit.BadJSON(value)
 		}
 		if !f.activityDisplayName.Present() && !f.properties.Present() {
 			switch {
@@ -44,18 +44,18 @@ func Decode(value []byte) []events.Item {
 				return decodeList(value, start, end, f.value, "value", shapeAudit)
 			}
 		}
-		var o vendor.Outcome
+		var o vendorkit.Outcome
 		decodeElement(&o, value, f, shapeAuto)
 		return o.Lone(value, start, end)
 	}
 	if !jsonscan.Valid(value) {
-		return vendor.BadJSON(value)
+		return vendorkit.BadJSON(value)
 	}
 	end := jsonscan.Skip(value, start)
 	if value[start] == '[' {
 		return elements(value, jsonscan.Span{Start: start, End: end}, shapeAuto)
 	}
-	return vendor.NotObject(value, start, end)
+	return vendorkit.NotObject(value, start, end)
 }
 
 // decodeList decodes the array member name (records or value) of the
@@ -74,7 +74,7 @@ func decodeList(value []byte, start, end int, list jsonscan.Span, name string, s
 
 // elements decodes each element of the array at arr.
 func elements(value []byte, arr jsonscan.Span, sh shape) []events.Item {
-	return vendor.Elements(value, arr, func(o *vendor.Outcome, start int) int {
+	return vendorkit.Elements(value, arr, func(o *vendorkit.Outcome, start int) int {
 		f, end := scan(value, start, false)
 		decodeElement(o, value, f, sh)
 		return end
@@ -83,7 +83,7 @@ func elements(value []byte, arr jsonscan.Span, sh shape) []events.Item {
 
 // decodeElement decides the outcome of one object, a directoryAudit or a
 // diagnostic record, whose members f located.
-func decodeElement(o *vendor.Outcome, value []byte, f fields, sh shape) {
+func decodeElement(o *vendorkit.Outcome, value []byte, f fields, sh shape) {
 	if sh == shapeAuto {
 		sh = shapeAudit
 		if !f.activityDisplayName.Present() && f.properties.Present() {
@@ -137,7 +137,7 @@ type fields struct {
 // returns the index just past the object, or -1 if validate found an error.
 func scan(value []byte, start int, validate bool) (fields, int) {
 	var f fields
-	end := vendor.Members(value, start, validate, f.set)
+	end := vendorkit.Members(value, start, validate, f.set)
 	return f, end
 }
 

@@ -6,7 +6,7 @@ import (
 
 	"github.com/jmlwatch/jmlwatch/events"
 	"github.com/jmlwatch/jmlwatch/events/internal/jsonscan"
-	"github.com/jmlwatch/jmlwatch/events/internal/vendor"
+	"github.com/jmlwatch/jmlwatch/events/internal/vendorkit"
 )
 
 // action says what a mapped activity needs from the record and produces.
@@ -65,7 +65,7 @@ func lookup(activity []byte) (rule, bool) {
 // located, into o (owned by the caller, so that it can live on the stack).
 // prefix is the path of the directoryAudit within the element ("properties."
 // in a diagnostic record), for rejections.
-func normalize(o *vendor.Outcome, value []byte, f fields, prefix string) {
+func normalize(o *vendorkit.Outcome, value []byte, f fields, prefix string) {
 	// 1. The activity, before anything else: most of the audit log is noise.
 	actRaw, ok := jsonscan.String(value, f.activityDisplayName)
 	if !ok {

@@ -8,7 +8,7 @@ import (
 
 	"github.com/jmlwatch/jmlwatch/events"
 	"github.com/jmlwatch/jmlwatch/events/internal/jsonscan"
-	"github.com/jmlwatch/jmlwatch/events/internal/vendor"
+	"github.com/jmlwatch/jmlwatch/events/internal/vendorkit"
 )
 
 // action says what a mapped eventType needs from the record and produces.
@@ -81,7 +81,7 @@ func lookup(eventType []byte) (rule, bool) {
 // normalize decides the outcome of the LogEvent whose members f located. It
 // fills o, which the caller owns (so that it can live on the stack), and
 // allocates only the strings of an event (once, all together).
-func normalize(o *vendor.Outcome, value []byte, f fields, aliases map[string]string) {
+func normalize(o *vendorkit.Outcome, value []byte, f fields, aliases map[string]string) {
 
 	// 1. eventType, before anything else: most of the System Log is noise.
 	etRaw, ok := jsonscan.String(value, f.eventType)

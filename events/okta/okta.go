@@ -3,7 +3,7 @@ package okta
 import (
 	"github.com/jmlwatch/jmlwatch/events"
 	"github.com/jmlwatch/jmlwatch/events/internal/jsonscan"
-	"github.com/jmlwatch/jmlwatch/events/internal/vendor"
+	"github.com/jmlwatch/jmlwatch/events/internal/vendorkit"
 )
 
 // Source is the CloudEvents source of every event Decode produces.
@@ -36,22 +36,22 @@ func Decode(value []byte, aliases map[string]string) []events.Item {
 		// one pass, so that noise costs a single read of the record.
 		f, end := scanEvent(value, start, true)
 		if end < 0 || jsonscan.WS(value, end) != len(value) {
-			return vendor.BadJSON(value)
+			return vendorkit.BadJSON(value)
 		}
 		if f.isHook(value) {
 			return decodeHook(value, start, end, f, aliases)
 		}
-		var o vendor.Outcome
+		var o vendorkit.Outcome
 		normalize(&o, value, f, aliases)
 		return o.Lone(value, start, end)
 	}
 	if !jsonscan.Valid(value) {
-		return vendor.BadJSON(value)
+		return vendorkit.BadJSON(value)
 	}
 	if value[start] == '[' {
 		return decodeArray(value, start, aliases)
 	}
-	return vendor.NotObject(value, start, jsonscan.Skip(value, start))
+	return vendorkit.NotObject(value, start, jsonscan.Skip(value, start))
 }
 
 // decodeArray decodes a JSON array of LogEvents.
@@ -94,7 +94,7 @@ func decodeHook(value []byte, start, end int, f fields, aliases map[string]strin
 
 // elements decodes each LogEvent of the array at arr.
 func elements(value []byte, arr jsonscan.Span, aliases map[string]string) []events.Item {
-	return vendor.Elements(value, arr, func(o *vendor.Outcome, start int) int {
+	return vendorkit.Elements(value, arr, func(o *vendorkit.Outcome, start int) int {
 		f, end := scanEvent(value, start, false)
 		if f.isHook(value) {
 			o.Reject(events.ReasonBadValue, "eventType", "nested event hook envelope")
@@ -117,7 +117,7 @@ type fields struct {
 // validate found an error.
 func scanEvent(value []byte, start int, validate bool) (fields, int) {
 	var f fields
-	end := vendor.Members(value, start, validate, f.set)
+	end := vendorkit.Members(value, start, validate, f.set)
 	return f, end
 }
 

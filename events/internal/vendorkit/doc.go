@@ -1,4 +1,4 @@
-// Package vendor is the machinery the vendor normalizers (events/okta and
+// Package vendorkit is the machinery the vendor normalizers (events/okta and
 // events/entra) share, so that each normalizer's files only hold its
 // vendor's mapping: field names, type tables and mapping rules.
 //
@@ -12,4 +12,4 @@
 //
 // The package is internal to events: its API may change with its two
 // callers. It imports only events and events/internal/jsonscan.
-package vendor
+package vendorkit
