@@ -15,19 +15,25 @@ func (tx *Tx) applyAccountRecord(in *events.Input) (Outcome, error) {
 	d := *in.Account
 	d.System = tx.pol.Canonical(d.System)
 	in = &events.Input{ID: in.ID, Source: in.Source, Type: in.Type, Time: in.Time.UTC(), Account: &d}
-	wid, err := tx.resolveAccount(&d)
+	wid, linked, err := tx.resolveAccount(&d)
 	if err != nil {
 		return 0, err
 	}
-	held, isHeld, err := tx.loadHeld(d.System, d.AccountID)
-	if err != nil {
-		return 0, err
+	// A linked account has no held records: linking drops them.
+	var held *heldAccount
+	var isHeld bool
+	if !linked {
+		if held, isHeld, err = tx.loadHeld(d.System, d.AccountID); err != nil {
+			return 0, err
+		}
 	}
 	if wid == "" {
 		return Held, tx.hold(held, isHeld, in)
 	}
-	if err := tx.kv.Set(key(pLink, d.System, d.AccountID), []byte(wid)); err != nil {
-		return 0, err
+	if !linked {
+		if err := tx.kv.Set(key(pLink, d.System, d.AccountID), []byte(wid)); err != nil {
+			return 0, err
+		}
 	}
 	w, err := tx.loadWorker(wid)
 	if err != nil {
@@ -39,16 +45,21 @@ func (tx *Tx) applyAccountRecord(in *events.Input) (Outcome, error) {
 	return Applied, tx.applyAccount(w, in)
 }
 
-// resolveAccount returns the worker an account record belongs to, or "".
-func (tx *Tx) resolveAccount(d *events.AccountData) (string, error) {
-	if d.WorkerID != "" {
-		return d.WorkerID, nil
-	}
+// resolveAccount returns the worker an account record belongs to, or "",
+// and whether the account is already linked to that worker.
+func (tx *Tx) resolveAccount(d *events.AccountData) (string, bool, error) {
 	v, ok, err := tx.kv.Get(key(pLink, d.System, d.AccountID))
-	if err != nil || ok {
-		return string(v), err
+	if err != nil {
+		return "", false, err
 	}
-	return tx.resolveEmail(d.Login, d.Email)
+	if d.WorkerID != "" {
+		return d.WorkerID, ok && string(v) == d.WorkerID, nil
+	}
+	if ok {
+		return string(v), true, nil
+	}
+	wid, err := tx.resolveEmail(d.Login, d.Email)
+	return wid, false, err
 }
 
 // resolveEmail returns the one worker who has not left whose current HR
