@@ -324,9 +324,7 @@ func (d *AccountUnownedData) appendJSON(b []byte) []byte {
 	w := objWriter{b: b}
 	w.str("system", d.System)
 	w.str("account_id", d.AccountID)
-	if d.Login != "" {
-		w.str("login", d.Login)
-	}
+	w.str("login", d.Login) // always present: SPEC 7 lists it ("" when no record named one)
 	w.time("first_seen", d.FirstSeen)
 	return w.end()
 }

@@ -129,7 +129,7 @@ type OrphanDetectedData struct {
 type AccountUnownedData struct {
 	System    string    `json:"system"`
 	AccountID string    `json:"account_id"`
-	Login     string    `json:"login,omitempty"`
+	Login     string    `json:"login"`
 	FirstSeen time.Time `json:"first_seen"`
 }
 
