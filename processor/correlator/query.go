@@ -248,3 +248,11 @@ func ReadClock(r Reader) (time.Time, error) {
 	}
 	return readTime(v), nil
 }
+
+// TimerKeys returns the key range [lower, upper) that holds the pending
+// SLA and unowned-account timers, one key each, so that an operator
+// surface can count them (for example in bounded steps) without knowing
+// the key layout.
+func TimerKeys() (lower, upper []byte) {
+	return []byte{pTimer}, []byte{pTimer + 1}
+}

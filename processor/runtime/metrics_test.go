@@ -119,7 +119,8 @@ func TestStateScan(t *testing.T) {
 		t.Fatal(err)
 	}
 	var timers float64
-	if err := db.Scan([]byte{timerPrefix}, []byte{timerPrefix + 1}, func(_, _ []byte) error { timers++; return nil }); err != nil {
+	lo, hi := correlator.TimerKeys()
+	if err := db.Scan(lo, hi, func(_, _ []byte) error { timers++; return nil }); err != nil {
 		t.Fatal(err)
 	}
 	if len(open) == 0 || timers == 0 {

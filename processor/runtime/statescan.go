@@ -22,11 +22,6 @@ const (
 	scanPassEvery = 10 * time.Second
 )
 
-// timerPrefix is the first byte of the correlator's SLA and unowned-account
-// timer keys (the key layout in the correlator package documentation:
-// t<due><sortkey>\0<step_id>\0<type>).
-const timerPrefix = 't'
-
 // stateScanner computes the open and overdue step gauges and the pending
 // timer gauge from the store, periodically and in bounded steps: each
 // step reads at most scanChunk workers or timer keys, steps are
@@ -93,7 +88,8 @@ func (s *stateScanner) pass(ctx context.Context) error {
 }
 
 func (s *stateScanner) begin() {
-	s.timersPhase, s.cursor, s.timerLow = false, "", []byte{timerPrefix}
+	s.timersPhase, s.cursor = false, ""
+	s.timerLow, _ = correlator.TimerKeys()
 	s.started = s.now()
 	s.open, s.overdue, s.timers = map[[2]string]float64{}, map[[2]string]float64{}, 0
 	s.clock, _ = correlator.ReadClock(s.db)
@@ -137,7 +133,8 @@ func (s *stateScanner) step() (bool, error) {
 		return false, nil
 	}
 	n, stopped := 0, false
-	err := s.db.Scan(s.timerLow, []byte{timerPrefix + 1}, func(k, _ []byte) error {
+	_, upper := correlator.TimerKeys()
+	err := s.db.Scan(s.timerLow, upper, func(k, _ []byte) error {
 		if n == s.chunk {
 			s.timerLow, stopped = append([]byte(nil), k...), true // k is not counted yet
 			return store.ErrStop
