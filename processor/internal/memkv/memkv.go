@@ -1,6 +1,3 @@
-// Package memkv is an in-memory ordered KV for tests of the correlator and
-// replay. It is not for production: production state lives in Pebble
-// (package store).
 package memkv
 
 import (
