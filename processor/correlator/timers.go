@@ -255,6 +255,18 @@ func (tx *Tx) fireUnowned(v []byte, out []events.Output) ([]events.Output, error
 	}), nil
 }
 
+// retentionParts returns the number of key parts of a retention timer of
+// type typ, 0 for an unknown type.
+func retentionParts(typ byte) int {
+	switch typ {
+	case rDedupe, rCase, rNHI, rLeaver, rHeld:
+		return 2
+	case rAccount, rEnt, rHolding, rTicket:
+		return 3
+	}
+	return 0
+}
+
 // fireRetention deletes state whose retention ran out, if it is still
 // eligible (a later change may have made it live again).
 func (tx *Tx) fireRetention(k []byte) error {
@@ -264,8 +276,7 @@ func (tx *Tx) fireRetention(k []byte) error {
 	due := readTime(k[1:9])
 	typ := k[9]
 	p := splitParts(k[10:])
-	need := map[byte]int{rDedupe: 2, rCase: 2, rAccount: 3, rEnt: 3, rHolding: 3, rNHI: 2, rLeaver: 2, rHeld: 2, rTicket: 3}
-	if n, ok := need[typ]; !ok || len(p) != n {
+	if n := retentionParts(typ); n == 0 || len(p) != n {
 		return fmt.Errorf("correlator: malformed retention key %q", k)
 	}
 	switch typ {
