@@ -2,8 +2,8 @@ package entra
 
 import (
 	"github.com/jmlwatch/jmlwatch/events"
-	"github.com/jmlwatch/jmlwatch/events/internal/jsonscan"
 	"github.com/jmlwatch/jmlwatch/events/internal/vendorkit"
+	"github.com/jmlwatch/jmlwatch/events/jsonscan"
 )
 
 // Source is the CloudEvents source of every event Decode produces.

@@ -5,8 +5,8 @@ import (
 	"time"
 
 	"github.com/jmlwatch/jmlwatch/events"
-	"github.com/jmlwatch/jmlwatch/events/internal/jsonscan"
 	"github.com/jmlwatch/jmlwatch/events/internal/vendorkit"
+	"github.com/jmlwatch/jmlwatch/events/jsonscan"
 )
 
 // action says what a mapped activity needs from the record and produces.

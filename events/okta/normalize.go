@@ -7,8 +7,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/jmlwatch/jmlwatch/events"
-	"github.com/jmlwatch/jmlwatch/events/internal/jsonscan"
 	"github.com/jmlwatch/jmlwatch/events/internal/vendorkit"
+	"github.com/jmlwatch/jmlwatch/events/jsonscan"
 )
 
 // action says what a mapped eventType needs from the record and produces.

@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+
+	"github.com/jmlwatch/jmlwatch/events/jsonscan"
 )
 
 // BadRecord is an input record the report could not use: bad JSON, a bad
@@ -70,18 +72,10 @@ func isDocument(br *bufio.Reader) bool {
 		return true
 	}
 	line, _, _ := bytes.Cut(head, []byte("\n"))
-	if head[0] != '{' || validJSON(line) {
+	if head[0] != '{' || jsonscan.Valid(line) {
 		return false
 	}
-	var s scanner
-	s.reset(head)
-	return s.skipValue()
-}
-
-func validJSON(b []byte) bool {
-	var s scanner
-	s.reset(b)
-	return s.skipValue() && s.atEnd()
+	return jsonscan.ValidMembers(head, 0, nil) >= 0
 }
 
 // record decodes and adds one event.

@@ -2,19 +2,17 @@ package report
 
 import (
 	"fmt"
-	"unicode/utf16"
-	"unicode/utf8"
-)
 
-// maxDepth bounds nesting so that a hostile line of '[' cannot exhaust the
-// stack; it is the limit encoding/json uses.
-const maxDepth = 10000
+	"github.com/jmlwatch/jmlwatch/events/jsonscan"
+)
 
 // scanner is a small allocation-free JSON reader over one buffer: it
 // validates the RFC 8259 grammar and hands out strings as sub-slices of the
-// buffer (unescaped into a fresh slice only when they hold escapes). It is
-// what lets the report read ten million events without building a value per
-// field; see decode.go for the fields it extracts.
+// buffer (unescaped into a fresh slice by jsonscan.AppendString only when
+// they hold escapes). It is what lets the report read ten million events
+// without building a value per field; see decode.go for the fields it
+// extracts. It keeps its own grammar walk rather than jsonscan.Valid because
+// a bad record's message names the first error and its byte offset.
 //
 // Every method that can fail returns false and keeps the first error in err.
 type scanner struct {
@@ -82,7 +80,7 @@ func (s *scanner) object(member func(key []byte) bool) bool {
 	if s.peek() != '{' {
 		return s.failByte("looking for beginning of object")
 	}
-	if s.depth++; s.depth > maxDepth {
+	if s.depth++; s.depth > jsonscan.MaxDepth {
 		return s.fail("exceeded max depth")
 	}
 	s.i++
@@ -131,7 +129,7 @@ func (s *scanner) array(elem func() bool) bool {
 	if s.peek() != '[' {
 		return s.failByte("looking for beginning of array")
 	}
-	if s.depth++; s.depth > maxDepth {
+	if s.depth++; s.depth > jsonscan.MaxDepth {
 		return s.fail("exceeded max depth")
 	}
 	s.i++
@@ -298,7 +296,7 @@ func (s *scanner) str() ([]byte, bool) {
 	if !escaped {
 		return raw, true
 	}
-	return unescape(raw), true
+	return jsonscan.AppendString(make([]byte, 0, len(raw)), raw), true
 }
 
 // boolean reads true or false.
@@ -310,71 +308,4 @@ func (s *scanner) boolean() (bool, bool) {
 		return false, s.literal("false")
 	}
 	return false, s.failByte("looking for a boolean")
-}
-
-// unescape decodes the escapes of a validated JSON string body, replacing
-// invalid UTF-16 surrogates with U+FFFD as encoding/json does.
-func unescape(raw []byte) []byte {
-	out := make([]byte, 0, len(raw))
-	for i := 0; i < len(raw); {
-		c := raw[i]
-		if c != '\\' {
-			if c < utf8.RuneSelf {
-				out = append(out, c)
-				i++
-				continue
-			}
-			r, size := utf8.DecodeRune(raw[i:])
-			out = utf8.AppendRune(out, r)
-			i += size
-			continue
-		}
-		i++
-		switch raw[i] {
-		case 'b':
-			out = append(out, '\b')
-		case 'f':
-			out = append(out, '\f')
-		case 'n':
-			out = append(out, '\n')
-		case 'r':
-			out = append(out, '\r')
-		case 't':
-			out = append(out, '\t')
-		case 'u':
-			r := hex4(raw[i+1:])
-			i += 4
-			if utf16.IsSurrogate(r) {
-				if i+6 < len(raw) && raw[i+1] == '\\' && raw[i+2] == 'u' {
-					if r2 := utf16.DecodeRune(r, hex4(raw[i+3:])); r2 != utf8.RuneError {
-						out = utf8.AppendRune(out, r2)
-						i += 7
-						continue
-					}
-				}
-				r = utf8.RuneError
-			}
-			out = utf8.AppendRune(out, r)
-		default: // '"', '\\', '/'
-			out = append(out, raw[i])
-		}
-		i++
-	}
-	return out
-}
-
-func hex4(b []byte) rune {
-	var r rune
-	for _, c := range b[:4] {
-		r <<= 4
-		switch {
-		case c >= '0' && c <= '9':
-			r |= rune(c - '0')
-		case c >= 'a' && c <= 'f':
-			r |= rune(c - 'a' + 10)
-		default:
-			r |= rune(c - 'A' + 10)
-		}
-	}
-	return r
 }

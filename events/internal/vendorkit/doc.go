@@ -11,5 +11,5 @@
 // element of an array, non-objects rejected).
 //
 // The package is internal to events: its API may change with its two
-// callers. It imports only events and events/internal/jsonscan.
+// callers. It imports only events and events/jsonscan.
 package vendorkit

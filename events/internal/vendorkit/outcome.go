@@ -4,7 +4,7 @@ import (
 	"time"
 
 	"github.com/jmlwatch/jmlwatch/events"
-	"github.com/jmlwatch/jmlwatch/events/internal/jsonscan"
+	"github.com/jmlwatch/jmlwatch/events/jsonscan"
 )
 
 // kind says which part of an Outcome is set.

@@ -2,7 +2,7 @@ package vendorkit
 
 import (
 	"github.com/jmlwatch/jmlwatch/events"
-	"github.com/jmlwatch/jmlwatch/events/internal/jsonscan"
+	"github.com/jmlwatch/jmlwatch/events/jsonscan"
 )
 
 // BadJSON returns the single item of a value that is not JSON: bad_json,

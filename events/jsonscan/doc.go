@@ -1,5 +1,6 @@
-// Package jsonscan is the allocation-free JSON reader behind the vendor
-// normalizers (events/okta, events/entra).
+// Package jsonscan is the allocation-free JSON scanner shared by the vendor
+// normalizers (events/okta, events/entra) and the report
+// (processor/report). It imports nothing of ours, so any package may use it.
 //
 // It works on byte offsets into one buffer instead of building values: Valid
 // checks the RFC 8259 grammar of a whole record once (exactly what
