@@ -234,49 +234,31 @@ func (d *decoder) dataField(key []byte, ferr *error) bool {
 	ev := &d.ev
 	s := &d.s
 	setErr := func(field, msg string) { setFieldErr(ferr, "data."+field, msg) }
-	timeField := func(name string, dst *int64, bit uint32, have *uint32) bool {
-		v, ok := d.stringValue("data.", name, ferr)
-		if !ok || v == nil {
-			return ok
-		}
-		t, ok := parseTime(v)
-		if !ok {
-			setErr(name, fmt.Sprintf("bad timestamp %q", v))
-			return true
-		}
-		*dst, *have = t, *have|bit
-		return true
+	timeField := func(name string, dst *int64, bit uint32) bool {
+		return d.timeValue("data.", name, dst, bit, &ev.have, ferr)
 	}
-	strField := func(name string, dst *[]byte, bit uint32, have *uint32) bool {
+	strField := func(name string, dst *[]byte, bit uint32) bool {
 		v, ok := d.stringValue("data.", name, ferr)
 		if ok && v != nil {
-			*dst, *have = v, *have|bit
+			*dst, ev.have = v, ev.have|bit
 		}
 		return ok
 	}
 	switch string(key) {
 	case "case_id":
-		return strField("case_id", &ev.caseID, hasCaseID, &ev.have)
+		return strField("case_id", &ev.caseID, hasCaseID)
 	case "kind":
-		return strField("kind", &ev.kind, hasKind, &ev.have)
+		return strField("kind", &ev.kind, hasKind)
 	case "effective_at":
-		return timeField("effective_at", &ev.effective, hasEffective, &ev.have)
+		return timeField("effective_at", &ev.effective, hasEffective)
 	case "recorded_at":
-		return timeField("recorded_at", &ev.recorded, hasRecorded, &ev.have)
+		return timeField("recorded_at", &ev.recorded, hasRecorded)
 	case "completed_at":
-		return timeField("completed_at", &ev.completed, hasCompleted, &ev.have)
-	case "deadline":
-		return timeField("deadline", &ev.step.deadline, hasDeadline, &ev.step.have)
-	case "step_id":
-		return strField("step_id", &ev.step.stepID, hasStepID, &ev.step.have)
-	case "system":
-		return strField("system", &ev.step.system, hasSystem, &ev.step.have)
-	case "action":
-		return strField("action", &ev.step.action, hasAction, &ev.step.have)
-	case "tier":
-		return strField("tier", &ev.step.tier, hasTier, &ev.step.have)
+		return timeField("completed_at", &ev.completed, hasCompleted)
+	case "step_id", "system", "action", "tier", "deadline":
+		return d.stepField(key, "data.", &ev.step, ferr)
 	case "account_id":
-		return strField("account_id", &ev.account, hasAccount, &ev.have)
+		return strField("account_id", &ev.account, hasAccount)
 	case "within_sla":
 		switch s.peek() {
 		case 'n':
@@ -304,21 +286,7 @@ func (d *decoder) dataField(key []byte, ferr *error) bool {
 				}
 				ev.steps = append(ev.steps, wireStep{})
 				st := &ev.steps[len(ev.steps)-1]
-				return s.object(func(key []byte) bool {
-					switch string(key) {
-					case "step_id":
-						return strField("steps[].step_id", &st.stepID, hasStepID, &st.have)
-					case "system":
-						return strField("steps[].system", &st.system, hasSystem, &st.have)
-					case "action":
-						return strField("steps[].action", &st.action, hasAction, &st.have)
-					case "tier":
-						return strField("steps[].tier", &st.tier, hasTier, &st.have)
-					case "deadline":
-						return timeField("steps[].deadline", &st.deadline, hasDeadline, &st.have)
-					}
-					return s.skipValue()
-				})
+				return s.object(func(key []byte) bool { return d.stepField(key, "data.steps[].", st, ferr) })
 			})
 		default: // case.completed: a count
 			if c := s.peek(); c != '-' && (c < '0' || c > '9') {
@@ -343,6 +311,54 @@ func (d *decoder) dataField(key []byte, ferr *error) bool {
 	default:
 		return s.skipValue()
 	}
+	return true
+}
+
+// stepField reads one member of a step into st: the step fields of
+// step.added, step.completed and sla.breached (prefix "data.") or of an
+// element of case.opened's steps (prefix "data.steps[]."). Other members
+// are skipped.
+func (d *decoder) stepField(key []byte, prefix string, st *wireStep, ferr *error) bool {
+	var (
+		name string
+		dst  *[]byte
+		bit  uint32
+	)
+	switch string(key) {
+	case "step_id":
+		name, dst, bit = "step_id", &st.stepID, hasStepID
+	case "system":
+		name, dst, bit = "system", &st.system, hasSystem
+	case "action":
+		name, dst, bit = "action", &st.action, hasAction
+	case "tier":
+		name, dst, bit = "tier", &st.tier, hasTier
+	case "deadline":
+		return d.timeValue(prefix, "deadline", &st.deadline, hasDeadline, &st.have, ferr)
+	default:
+		return d.s.skipValue()
+	}
+	v, ok := d.stringValue(prefix, name, ferr)
+	if ok && v != nil {
+		*dst, st.have = v, st.have|bit
+	}
+	return ok
+}
+
+// timeValue reads a timestamp member into *dst and sets bit in *have; null
+// leaves both alone and anything but a valid RFC 3339 string is a field
+// error (named prefix+field).
+func (d *decoder) timeValue(prefix, field string, dst *int64, bit uint32, have *uint32, ferr *error) bool {
+	v, ok := d.stringValue(prefix, field, ferr)
+	if !ok || v == nil {
+		return ok
+	}
+	t, ok := parseTime(v)
+	if !ok {
+		setFieldErr(ferr, prefix+field, fmt.Sprintf("bad timestamp %q", v))
+		return true
+	}
+	*dst, *have = t, *have|bit
 	return true
 }
 

@@ -197,3 +197,32 @@ func TestParseFormat(t *testing.T) {
 		t.Error("ParseFormat(xml): want an error")
 	}
 }
+
+func TestDecodeStepFieldErrors(t *testing.T) {
+	const head = `{"type":"io.jmlwatch.step.added","time":"2026-03-01T00:00:00Z","data":`
+	tests := []struct {
+		name, data, want string
+	}{
+		{"step tier", `{"tier":1}`, "data.tier: not a string"},
+		{"step deadline", `{"deadline":"soon"}`, `data.deadline: bad timestamp "soon"`},
+		{"element system", `{"steps":[{"system":true}]}`, "data.steps[].system: not a string"},
+		{"element deadline", `{"steps":[{"deadline":"x"}]}`, `data.steps[].deadline: bad timestamp "x"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var d decoder
+			_, err := d.decode([]byte(head + tt.data + "}"))
+			if err == nil || err.Error() != tt.want {
+				t.Fatalf("decode: got %v, want %q", err, tt.want)
+			}
+		})
+	}
+	var d decoder
+	ev, err := d.decode([]byte(head + `{"steps":[{"step_id":"s","system":"okta","action":"grant","tier":"standard","deadline":"2026-03-02T00:00:00Z","x":[1]}]}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ev.steps) != 1 || ev.steps[0].have != hasStepID|hasSystem|hasAction|hasTier|hasDeadline || string(ev.steps[0].system) != "okta" {
+		t.Fatalf("steps = %+v", ev.steps)
+	}
+}
