@@ -47,7 +47,7 @@ func TestAccountEnabledForms(t *testing.T) {
 				t.Fatalf("%d items", len(items))
 			}
 			it := items[0]
-			checkItem(t, value, it)
+			vendor.CheckItem(t, value, it)
 			var got string
 			switch {
 			case it.Event != nil:
@@ -150,7 +150,7 @@ func TestDecodeShapes(t *testing.T) {
 			t.Fatalf("%s: %d items", tc.name, len(items))
 		}
 		for i, it := range items {
-			checkItem(t, []byte(tc.value), it)
+			vendor.CheckItem(t, []byte(tc.value), it)
 			if it.Index != tc.index[i] || it.Offset != tc.offsets[i] || it.Event == nil {
 				t.Errorf("%s item %d: index %d offset %d event %v, want %d %d", tc.name, i, it.Index, it.Offset, it.Event != nil, tc.index[i], tc.offsets[i])
 			}

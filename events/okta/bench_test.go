@@ -1,42 +1,28 @@
 package okta
 
 import (
-	"encoding/json"
-	"os"
-	"path/filepath"
 	"testing"
-)
 
-func benchDecode(b *testing.B, file string) {
-	value, err := os.ReadFile(filepath.Join("testdata", file))
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.SetBytes(int64(len(value)))
-	b.ReportAllocs()
-	timer := startCPUTimer(b)
-	defer timer.stop()
-	for b.Loop() {
-		items := Decode(value, testAliases)
-		if len(items) != 1 || items[0].Err != nil {
-			b.Fatalf("unexpected result %+v", items)
-		}
-	}
-}
+	"github.com/jmlwatch/jmlwatch/events/internal/vendortest"
+)
 
 // BenchmarkDecodeMapped decodes one realistic mapped LogEvent (an app
 // assignment: three targets, an alias lookup), compact as /api/v1/logs
 // sends it.
-func BenchmarkDecodeMapped(b *testing.B) { benchDecode(b, "app_user_membership_add_noalias.json") }
+func BenchmarkDecodeMapped(b *testing.B) {
+	vendor.BenchDecode(b, "app_user_membership_add_noalias.json")
+}
 
 // BenchmarkDecodeMappedUser decodes a user lifecycle LogEvent.
-func BenchmarkDecodeMappedUser(b *testing.B) { benchDecode(b, "user_lifecycle_activate.json") }
+func BenchmarkDecodeMappedUser(b *testing.B) { vendor.BenchDecode(b, "user_lifecycle_activate.json") }
 
 // BenchmarkDecodeNoise decodes a skipped sign-in (user.session.start).
-func BenchmarkDecodeNoise(b *testing.B) { benchDecode(b, "noise_user_session_start.json") }
+func BenchmarkDecodeNoise(b *testing.B) { vendor.BenchDecode(b, "noise_user_session_start.json") }
 
 // BenchmarkDecodeNoiseSSO decodes a skipped SSO event.
-func BenchmarkDecodeNoiseSSO(b *testing.B) { benchDecode(b, "noise_user_authentication_sso.json") }
+func BenchmarkDecodeNoiseSSO(b *testing.B) {
+	vendor.BenchDecode(b, "noise_user_authentication_sso.json")
+}
 
 // stdLogEvent is what a normalizer built on encoding/json would unmarshal: only
 // the members Decode reads.
@@ -56,20 +42,7 @@ type stdLogEvent struct {
 }
 
 func benchStdlib(b *testing.B, file string) {
-	value, err := os.ReadFile(filepath.Join("testdata", file))
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.SetBytes(int64(len(value)))
-	b.ReportAllocs()
-	timer := startCPUTimer(b)
-	defer timer.stop()
-	for b.Loop() {
-		var ev stdLogEvent
-		if err := json.Unmarshal(value, &ev); err != nil || ev.EventType == "" {
-			b.Fatal(err)
-		}
-	}
+	vendortest.BenchUnmarshal(b, file, func(ev *stdLogEvent) bool { return ev.EventType != "" })
 }
 
 // BenchmarkStdlibMapped is the baseline of BenchmarkDecodeMapped:

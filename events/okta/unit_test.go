@@ -53,7 +53,7 @@ func TestAppSystem(t *testing.T) {
 		if len(items) != 1 || items[0].Event == nil {
 			t.Fatalf("%+v: %+v", tc, items[0].Err)
 		}
-		checkItem(t, value, items[0])
+		vendor.CheckItem(t, value, items[0])
 		if got := items[0].Event.Account.System; got != tc.want {
 			t.Errorf("app %q/%q: system %q, want %q", tc.alternateID, tc.displayName, got, tc.want)
 		}
@@ -99,7 +99,7 @@ func TestDecodeOrder(t *testing.T) {
 			t.Fatalf("%s: %d items", tc.name, len(items))
 		}
 		it := items[0]
-		checkItem(t, []byte(tc.value), it)
+		vendor.CheckItem(t, []byte(tc.value), it)
 		var got, field string
 		switch {
 		case it.Event != nil:
@@ -134,7 +134,7 @@ func TestDecodeShapes(t *testing.T) {
 			t.Fatalf("%s: %d items", tc.name, len(items))
 		}
 		for i, it := range items {
-			checkItem(t, []byte(tc.value), it)
+			vendor.CheckItem(t, []byte(tc.value), it)
 			if it.Index != tc.index[i] || it.Offset != tc.offsets[i] || it.Event == nil {
 				t.Errorf("%s item %d: index %d offset %d event %v, want %d %d", tc.name, i, it.Index, it.Offset, it.Event != nil, tc.index[i], tc.offsets[i])
 			}

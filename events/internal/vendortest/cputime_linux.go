@@ -1,4 +1,4 @@
-package entra
+package vendortest
 
 import (
 	"runtime"
@@ -7,21 +7,24 @@ import (
 	"unsafe"
 )
 
-// cpuTimer reports the CPU time the benchmark's thread consumed per
+// CPUTimer reports the CPU time the benchmark's thread consumed per
 // operation ("cpu-ns/op"). On a machine shared with other work, wall-clock
 // ns/op includes the time the thread waited to be scheduled; the thread's
 // own CPU time does not, so it is the figure docs/PERFORMANCE.md quotes.
-type cpuTimer struct {
+type CPUTimer struct {
 	b     *testing.B
 	start int64
 }
 
-func startCPUTimer(b *testing.B) *cpuTimer {
+// StartCPUTimer locks the goroutine to its thread and starts counting the
+// thread's CPU time; Stop reports it.
+func StartCPUTimer(b *testing.B) *CPUTimer {
 	runtime.LockOSThread()
-	return &cpuTimer{b: b, start: threadCPUTime()}
+	return &CPUTimer{b: b, start: threadCPUTime()}
 }
 
-func (c *cpuTimer) stop() {
+// Stop unlocks the thread and reports the CPU time used per operation.
+func (c *CPUTimer) Stop() {
 	used := threadCPUTime() - c.start
 	runtime.UnlockOSThread()
 	if c.b.N > 0 {
