@@ -11,8 +11,10 @@
 // # State layout
 //
 // All keys start with a printable ASCII letter (the store reserves 0x00 and
-// 0x01). Strings inside keys are separated by 0x00, and times are 8-byte
-// big-endian nanoseconds biased so that key order is time order.
+// 0x01). Strings inside keys are separated by 0x00 (a 0x00 or 0x01 inside
+// a string is escaped with 0x01, so identifiers may hold any character), and
+// times are 8-byte big-endian nanoseconds biased so that key order is time
+// order.
 //
 //	w<worker_id>                              worker aggregate: HR facts, cases and steps,
 //	                                          accounts, entitlements, NHI holdings, ticket marks
@@ -24,7 +26,7 @@
 //	u<system>\0<account_id>                   unowned (held) account and its records
 //	h<lower(login|email)>\0<system>\0<acct>   held accounts by login and email
 //	q<lower(email)>\0<source>\0<id>           held tickets that named an unknown email
-//	d<source>\0<id>                           de-duplication key -> expiry
+//	d<source>\0<id>                           de-duplication key (empty; a retention timer deletes it)
 //	t<due><sortkey>\0<step_id>\0<type>        SLA and unowned-account timers -> payload
 //	r<due><type><payload>                     retention timers (no outputs)
 //	k                                         the clock
