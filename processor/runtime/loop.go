@@ -1,9 +1,11 @@
 package runtime
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 
@@ -31,8 +33,11 @@ type partition struct {
 	// (zero while it has a record).
 	emptySince time.Time
 	touched    bool // applied a record in the current micro-batch
-	// lag is this partition's jmlwatch_consumer_lag child.
-	lag prometheus.Gauge
+	// lag is this partition's jmlwatch_consumer_lag child; consumed its
+	// jmlwatch_records_consumed_total child, resolved once rather than
+	// per record.
+	lag      prometheus.Gauge
+	consumed prometheus.Counter
 }
 
 // record is a fetched Kafka record and its decoded elements.
@@ -72,7 +77,8 @@ func (r *Runtime) own(ctx, gctx context.Context, gen *kafka.Generation) error {
 		for _, pa := range sortedAssignments(gen.Assignments[in.Topic]) {
 			start := starts[tpKey(in.Topic, pa.ID)]
 			p := &partition{topic: in.Topic, id: pa.ID, in: in, next: start,
-				lag: r.metrics.consumeLag.WithLabelValues(in.Topic, strconv.Itoa(pa.ID))}
+				lag:      r.metrics.consumeLag.WithLabelValues(in.Topic, strconv.Itoa(pa.ID)),
+				consumed: r.metrics.consumed.WithLabelValues(in.Topic, in.Format)}
 			p.f = r.newFetcher(in.Topic, pa.ID, start, wake)
 			parts = append(parts, p)
 		}
@@ -94,14 +100,8 @@ func (r *Runtime) own(ctx, gctx context.Context, gen *kafka.Generation) error {
 }
 
 func sortedAssignments(pas []kafka.PartitionAssignment) []kafka.PartitionAssignment {
-	out := append([]kafka.PartitionAssignment(nil), pas...)
-	for i := range out {
-		for j := i + 1; j < len(out); j++ {
-			if out[j].ID < out[i].ID {
-				out[i], out[j] = out[j], out[i]
-			}
-		}
-	}
+	out := slices.Clone(pas)
+	slices.SortFunc(out, func(a, b kafka.PartitionAssignment) int { return cmp.Compare(a.ID, b.ID) })
 	return out
 }
 
@@ -216,6 +216,7 @@ func (l *loop) run(ctx context.Context) error {
 			}
 		}
 		l.updateLag()
+		l.updateClockLag()
 		timer := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():
@@ -281,6 +282,7 @@ func (l *loop) commit() error {
 		}
 	}
 	l.begin()
+	l.updateClockLag()
 	return nil
 }
 
@@ -344,7 +346,7 @@ func (l *loop) apply(p *partition) error {
 		l.first = r.opts.Now()
 	}
 	l.n++
-	r.metrics.consumed.WithLabelValues(p.topic, p.in.Format).Inc()
+	p.consumed.Inc()
 	lateness := r.pol.AllowedLateness
 	now := r.opts.Now()
 	for _, it := range rec.items {
@@ -452,7 +454,6 @@ func (l *loop) emit() error {
 		r.metrics.observeOutput(o)
 	}
 	l.out = l.out[:0]
-	l.updateClockLag()
 	return nil
 }
 
@@ -494,6 +495,8 @@ func deadLetterMessage(dlqTopic string, m kafka.Message, it events.Item) *messag
 	return &message{Topic: dlqTopic, Key: key, Headers: hs, Value: append([]byte{}, value...)}
 }
 
+// updateClockLag sets jmlwatch_clock_lag_seconds; the loop calls it once
+// per micro-batch and when idle, not per element.
 func (l *loop) updateClockLag() {
 	if c, err := l.tx.Clock(); err == nil && !c.IsZero() {
 		l.r.metrics.clockLag.Set(l.r.opts.Now().Sub(c).Seconds())
