@@ -113,7 +113,7 @@ Exit status: 0 (also when records were rejected, unless --strict: then 1),
 			stderr := cmd.ErrOrStderr()
 			sum, err := replay.Run(cmd.Context(), replay.Config{
 				Correlator: correlator.New(pol),
-				State:      storeState{db},
+				State:      replay.StoreState(db),
 				Sources:    sources,
 				Until:      untilT,
 				Output: func(o events.Output) error {
@@ -150,17 +150,6 @@ Exit status: 0 (also when records were rejected, unless --strict: then 1),
 	f.BoolVar(&strict, "strict", false, "exit 1 after reading all input if any record was rejected")
 	return cmd
 }
-
-// storeState adapts a store.DB to replay.State.
-type storeState struct{ db *store.DB }
-
-func (s storeState) NewBatch() replay.Batch { return storeBatch{s.db.NewBatch()} }
-
-// storeBatch commits without fsync: a replay that dies is simply run
-// again; Close after the final Commit leaves the store consistent.
-type storeBatch struct{ *store.Batch }
-
-func (b storeBatch) Commit() error { return b.Batch.Commit(false) }
 
 func printSummary(w io.Writer, s replay.Summary) {
 	fmt.Fprintf(w, "read %d, applied %d, skipped %d, held %d, rejected %d\n", s.Read, s.Applied, s.Skipped, s.Held, s.Rejected)

@@ -171,7 +171,7 @@ func TestReplayAndRates(t *testing.T) {
 	var rejected []replay.Record
 	sum, err := replay.Run(context.Background(), replay.Config{
 		Correlator: correlator.New(pol),
-		State:      stateOf{db},
+		State:      replay.StoreState(db),
 		Sources:    ordered,
 		Output:     func(o events.Output) error { outputs[o.Type]++; return nil },
 		Reject:     func(r replay.Record) { rejected = append(rejected, r) },
@@ -225,12 +225,3 @@ func TestReplayAndRates(t *testing.T) {
 type sourceFunc func() (replay.Record, error)
 
 func (f sourceFunc) Next() (replay.Record, error) { return f() }
-
-// stateOf adapts an in-memory store to replay.State.
-type stateOf struct{ db *store.DB }
-
-func (s stateOf) NewBatch() replay.Batch { return storeBatch{s.db.NewBatch()} }
-
-type storeBatch struct{ *store.Batch }
-
-func (b storeBatch) Commit() error { return b.Batch.Commit(false) }

@@ -90,14 +90,6 @@ func (s *byteSource) Next() (replay.Record, error) {
 	return replay.Record{Input: "bench", Line: s.i, Item: it}, nil
 }
 
-type benchState struct{ db *store.DB }
-
-func (s benchState) NewBatch() replay.Batch { return benchBatch{s.db.NewBatch()} }
-
-type benchBatch struct{ *store.Batch }
-
-func (b benchBatch) Commit() error { return b.Batch.Commit(false) }
-
 // loadWorkers opens a store and loads n workers, each with an HR snapshot
 // and an Okta account, through the correlator.
 func loadWorkers(b *testing.B, pol *policy.Policy, n int) *store.DB {
@@ -121,7 +113,7 @@ func loadWorkers(b *testing.B, pol *policy.Policy, n int) *store.DB {
 func runBench(b *testing.B, pol *policy.Policy, db *store.DB, srcs ...replay.Source) replay.Summary {
 	sum, err := replay.Run(context.Background(), replay.Config{
 		Correlator: correlator.New(pol),
-		State:      benchState{db},
+		State:      replay.StoreState(db),
 		Sources:    srcs,
 		Output:     func(events.Output) error { return nil },
 	})
