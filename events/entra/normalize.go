@@ -286,26 +286,9 @@ type targets struct {
 // scanTargets walks targetResources once.
 func scanTargets(value []byte, arr jsonscan.Span) targets {
 	var ts targets
-	els, _ := jsonscan.Array(value, arr.Start)
-	for n := 0; ; n++ {
-		start, ok := els.Begin()
-		if !ok {
-			return ts
-		}
-		if value[start] != '{' {
-			els.Finish(jsonscan.Skip(value, start))
-			continue
-		}
+	vendorkit.Objects(value, arr, func(n, start int) int {
 		t := target{found: true, index: n}
-		m, _ := jsonscan.Object(value, start)
-		for {
-			k, v, ok := m.Next()
-			if !ok {
-				break
-			}
-			t.set(k, v)
-		}
-		els.Finish(m.End())
+		end := vendorkit.Members(value, start, false, t.set)
 		raw, _ := jsonscan.String(value, t.typ)
 		switch {
 		case !ts.user.found && jsonscan.Equal(raw, "User"):
@@ -317,7 +300,9 @@ func scanTargets(value []byte, arr jsonscan.Span) targets {
 		case !ts.servicePrincipal.found && jsonscan.Equal(raw, "ServicePrincipal"):
 			ts.servicePrincipal = t
 		}
-	}
+		return end
+	})
+	return ts
 }
 
 // modifiedProperty returns the oldValue and newValue of the first entry of

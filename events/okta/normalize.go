@@ -314,26 +314,9 @@ type targets struct {
 // scanTargets walks target[] once.
 func scanTargets(value []byte, arr jsonscan.Span, act action) targets {
 	var ts targets
-	els, _ := jsonscan.Array(value, arr.Start)
-	for n := 0; ; n++ {
-		start, ok := els.Begin()
-		if !ok {
-			return ts
-		}
-		if value[start] != '{' {
-			els.Finish(jsonscan.Skip(value, start))
-			continue
-		}
+	vendorkit.Objects(value, arr, func(n, start int) int {
 		t := target{found: true, index: n}
-		m, _ := jsonscan.Object(value, start)
-		for {
-			k, v, ok := m.Next()
-			if !ok {
-				break
-			}
-			t.set(k, v)
-		}
-		els.Finish(m.End())
+		end := vendorkit.Members(value, start, false, t.set)
 		typ, _ := jsonscan.String(value, t.typ)
 		switch {
 		case !ts.user.found && jsonscan.Equal(typ, "User"):
@@ -345,7 +328,7 @@ func scanTargets(value []byte, arr jsonscan.Span, act action) targets {
 		}
 		id, _ := jsonscan.String(value, t.id)
 		if len(id) == 0 {
-			continue
+			return end
 		}
 		if !ts.firstWithID.found {
 			ts.firstWithID = t
@@ -353,7 +336,9 @@ func scanTargets(value []byte, arr jsonscan.Span, act action) targets {
 		if !ts.nhi.found && nhiType(typ, act) {
 			ts.nhi = t
 		}
-	}
+		return end
+	})
+	return ts
 }
 
 // nhiType reports whether a target type is the kind of NHI the event is

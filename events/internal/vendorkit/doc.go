@@ -7,8 +7,9 @@
 // allocates nothing, and its builders Lone and Item, which allocate the
 // events.Item and its event or skip together; and the shape walking every
 // vendor payload needs: BadJSON, Members (locate an object's members,
-// optionally validating it in the same pass) and Elements (one item per
-// element of an array, non-objects rejected).
+// optionally validating it in the same pass), Elements (one item per
+// element of an array, non-objects rejected) and Objects (visit each object
+// element of an array, non-objects skipped: how target arrays are read).
 //
 // The package is internal to events: its API may change with its two
 // callers. It imports only events and events/jsonscan.

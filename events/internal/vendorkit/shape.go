@@ -39,6 +39,25 @@ func Members(value []byte, start int, validate bool, set func(k []byte, v jsonsc
 	}
 }
 
+// Objects calls visit with the 0-based position and the start of each
+// object element of the validated array at arr, in order, skipping the
+// elements that are not objects; visit returns the index just past the
+// object.
+func Objects(value []byte, arr jsonscan.Span, visit func(index, start int) (end int)) {
+	els, _ := jsonscan.Array(value, arr.Start)
+	for i := 0; ; i++ {
+		start, ok := els.Begin()
+		if !ok {
+			return
+		}
+		if value[start] != '{' {
+			els.Finish(jsonscan.Skip(value, start))
+			continue
+		}
+		els.Finish(visit(i, start))
+	}
+}
+
 // Elements returns one item per element of the validated array at arr,
 // Index its 0-based position. An element that is not an object is rejected
 // (bad_value); decode decides the outcome o of the object at value[start]
