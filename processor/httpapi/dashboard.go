@@ -89,6 +89,17 @@ var latencyBuckets = []struct {
 	{"> 7d", 1<<63 - 1},
 }
 
+// latencyBucket is the index in latencyBuckets of the first bucket whose
+// upper bound is above lat: 0 for a step completed before its effective
+// time.
+func latencyBucket(lat time.Duration) int {
+	i := 0
+	for lat >= latencyBuckets[i].upper {
+		i++
+	}
+	return i
+}
+
 var dashKinds = []string{"joiner", "mover", "leaver", "nhi"}
 
 // stepKind is the SLA kind of a step: nhi for nhi steps, else the case's.
@@ -155,15 +166,7 @@ func BuildDashboard(r correlator.Reader, wall time.Time) (Dashboard, error) {
 			}
 			if !open {
 				if s.LatencySeconds != nil && !s.CompletedAt.Before(now.Add(-30*24*time.Hour)) {
-					lat := time.Duration(*s.LatencySeconds * float64(time.Second))
-					i := 0
-					for lat >= 0 && lat >= latencyBuckets[i].upper {
-						i++
-					}
-					if lat < 0 {
-						i = 0
-					}
-					d.Latency.Counts[k][i]++
+					d.Latency.Counts[k][latencyBucket(time.Duration(*s.LatencySeconds*float64(time.Second)))]++
 				}
 				continue
 			}

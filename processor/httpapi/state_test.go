@@ -96,3 +96,22 @@ func mustJSON(t testing.TB, b []byte, v any) {
 }
 
 var clockAtEnd = time.Date(2026, 3, 4, 23, 55, 0, 0, time.UTC)
+
+func TestLatencyBucket(t *testing.T) {
+	for _, tc := range []struct {
+		lat  time.Duration
+		want string
+	}{
+		{-time.Hour, "before effective"},
+		{0, "< 1h"},
+		{59 * time.Minute, "< 1h"},
+		{time.Hour, "1-4h"},
+		{71 * time.Hour, "1-3d"},
+		{72 * time.Hour, "3-7d"},
+		{30 * 24 * time.Hour, "> 7d"},
+	} {
+		if got := latencyBuckets[latencyBucket(tc.lat)].label; got != tc.want {
+			t.Errorf("latencyBucket(%s) = %q, want %q", tc.lat, got, tc.want)
+		}
+	}
+}
