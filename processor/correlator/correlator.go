@@ -76,7 +76,6 @@ func (c *Correlator) Policy() *policy.Policy { return c.pol }
 // workers; Flush writes them to the KV and must be called before the KV is
 // committed. After Flush the Tx may go on with a new KV via Reset.
 type Tx struct {
-	c     *Correlator
 	pol   *policy.Policy
 	kv    KV
 	clock time.Time
@@ -98,7 +97,7 @@ type Tx struct {
 // NewTx returns a Tx working on kv.
 func (c *Correlator) NewTx(kv KV) *Tx {
 	return &Tx{
-		c: c, pol: c.pol, kv: kv, workers: map[string]*worker{}, dirty: map[string]bool{},
+		pol: c.pol, kv: kv, workers: map[string]*worker{}, dirty: map[string]bool{},
 		timers: queue{prefix: pTimer}, retention: queue{prefix: pRetain},
 	}
 }

@@ -11,8 +11,6 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
-	"sort"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -399,5 +397,3 @@ func rewrite(t *testing.T, sc *scenario, got []string) {
 	}
 }
 
-var _ = sort.Strings
-var _ = strconv.Itoa
