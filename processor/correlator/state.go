@@ -110,8 +110,8 @@ type holding struct {
 
 // ticketMark remembers the completed tickets of a kind for a system, for
 // the done state of manual steps when a case opens (the earliest one at or
-// after effective_at - lookback counts). Times more than maxTicketAge before
-// the newest, and beyond maxTicketTimes, are dropped.
+// after effective_at - lookback counts). add drops times more than the
+// longest lookback before the newest, and keeps at most maxTicketTimes.
 type ticketMark struct {
 	Kind   events.Kind `json:"kind"`
 	System string      `json:"system"`
