@@ -396,4 +396,3 @@ func rewrite(t *testing.T, sc *scenario, got []string) {
 		t.Fatal(err)
 	}
 }
-
