@@ -34,8 +34,9 @@ func newReportCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "report (--input PATH... | --config FILE) [--period A/B] [--baseline C/D] [--policy FILE] [--timezone TZ] [--format table|json|csv|html] [--output FILE]",
 		Short: "Programme metrics (time to provision/revoke, SLA ratios, breaches, orphans) over output events",
-		Long: `report reads jmlwatch output events (JSON Lines of structured CloudEvents:
-replay output, or a dump of the events and alerts topics) and computes the
+		Long: `report reads jmlwatch output events (structured CloudEvents, as JSON Lines
+or as JSON documents each an event or an array of events: replay output, or
+a dump of the events and alerts topics) and computes the
 programme metrics of SPEC section 9 for a period and, with --baseline, their
 change over a baseline.
 
@@ -153,7 +154,7 @@ kafka:TOPIC/PARTITION and the offset) and skipped.`,
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringArrayVar(&inputs, "input", nil, "file of output events, JSON Lines of structured CloudEvents (repeatable; - is stdin)")
+	fl.StringArrayVar(&inputs, "input", nil, "file of output events: structured CloudEvents as JSON Lines or JSON documents (repeatable; - is stdin)")
 	fl.StringVar(&configPath, "config", "", "run config: read its events and alerts topics from the beginning to their current end (brokers, TLS, SASL from the config)")
 	fl.StringVar(&periodStr, "period", "", "FROM/TO, RFC 3339 timestamps or dates, half-open (default: the 30 days up to the latest event)")
 	fl.StringVar(&baseStr, "baseline", "", "FROM/TO to compare the period with (default: none)")
