@@ -154,18 +154,12 @@ func (s *stateScanner) publish() {
 	seen := map[[2]string]bool{}
 	for k, v := range s.open {
 		s.m.openSteps.WithLabelValues(k[0], k[1]).Set(v)
+		s.m.overdueSteps.WithLabelValues(k[0], k[1]).Set(s.overdue[k])
 		seen[k] = true
 	}
 	for k := range s.prev {
 		if !seen[k] {
 			s.m.openSteps.WithLabelValues(k[0], k[1]).Set(0)
-		}
-	}
-	for k := range seen {
-		s.m.overdueSteps.WithLabelValues(k[0], k[1]).Set(s.overdue[k])
-	}
-	for k := range s.prev {
-		if !seen[k] {
 			s.m.overdueSteps.WithLabelValues(k[0], k[1]).Set(0)
 		}
 	}
