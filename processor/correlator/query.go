@@ -200,6 +200,16 @@ func ScanCases(r Reader, after string, fn func(CaseView) bool) error {
 	if after != "" {
 		lower = append(key(pWorker, after), 0)
 	}
+	return scanCases(r, lower, fn)
+}
+
+// ScanCasesFrom is ScanCases starting at worker id from itself (inclusive),
+// for a cursor that stopped in the middle of a worker's cases.
+func ScanCasesFrom(r Reader, from string, fn func(CaseView) bool) error {
+	return scanCases(r, key(pWorker, from), fn)
+}
+
+func scanCases(r Reader, lower []byte, fn func(CaseView) bool) error {
 	err := r.Scan(lower, []byte{pWorker + 1}, func(k, v []byte) error {
 		w := &worker{}
 		if err := decode(v, w); err != nil {
@@ -218,10 +228,20 @@ func ScanCases(r Reader, after string, fn func(CaseView) bool) error {
 	return err
 }
 
-// ScanUnowned calls fn for every held (unowned) account until fn returns
-// false.
+// ScanUnowned calls fn for every held (unowned) account, in (system,
+// account_id) order, until fn returns false.
 func ScanUnowned(r Reader, fn func(UnownedView) bool) error {
-	err := r.Scan([]byte{pHeld}, []byte{pHeld + 1}, func(k, v []byte) error {
+	return scanUnowned(r, []byte{pHeld}, fn)
+}
+
+// ScanUnownedAfter is ScanUnowned starting after the account (system,
+// accountID): the last one of the previous page.
+func ScanUnownedAfter(r Reader, system, accountID string, fn func(UnownedView) bool) error {
+	return scanUnowned(r, append(key(pHeld, system, accountID), 0), fn)
+}
+
+func scanUnowned(r Reader, lower []byte, fn func(UnownedView) bool) error {
+	err := r.Scan(lower, []byte{pHeld + 1}, func(k, v []byte) error {
 		h := &heldAccount{}
 		if err := decode(v, h); err != nil {
 			return fmt.Errorf("held account %q: %w", k[1:], err)

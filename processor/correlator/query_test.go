@@ -1,6 +1,8 @@
 package correlator_test
 
 import (
+	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -88,5 +90,63 @@ func TestQueries(t *testing.T) {
 	}
 	if clk, err := correlator.ReadClock(kv); err != nil || !clk.Equal(at("2026-12-03T00:00:00Z")) {
 		t.Errorf("clock = %v, %v", clk, err)
+	}
+}
+
+// TestScanPagination checks the cursors the API pages with: ScanUnownedAfter
+// resumes strictly after an account, ScanCasesFrom at a worker itself.
+func TestScanPagination(t *testing.T) {
+	pol, err := policy.Parse([]byte(testPolicy), "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	kv := memkv.New()
+	tx := correlator.New(pol).NewTx(kv)
+	var out []events.Output
+	for i, acct := range []string{"a", "a\x00b", "ab", "b"} {
+		in := &events.Input{ID: fmt.Sprint("u", i), Source: "idp", Type: events.TypeAccountCreated, Time: at("2026-11-02T00:00:00Z"),
+			Account: &events.AccountData{System: "github", AccountID: acct, Login: "nobody@example.com"}}
+		if out, _, err = tx.Apply(in, out); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, w := range []string{"w1", "w2"} {
+		in := &events.Input{ID: "L" + w, Source: "hr", Type: events.TypeHRLeaver, Time: at("2026-12-01T00:00:00Z"),
+			HR: &events.HRData{WorkerID: w, EffectiveAt: &events.EffectiveTime{Instant: at("2026-12-01T00:00:00Z")}}}
+		if out, _, err = tx.Apply(in, out); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := tx.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	var pages []string
+	system, account := "", ""
+	for range 10 {
+		var got []correlator.UnownedView
+		visit := func(u correlator.UnownedView) bool { got = append(got, u); return len(got) < 1 }
+		if system == "" {
+			err = correlator.ScanUnowned(kv, visit)
+		} else {
+			err = correlator.ScanUnownedAfter(kv, system, account, visit)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) == 0 {
+			break
+		}
+		system, account = got[0].System, got[0].AccountID
+		pages = append(pages, account)
+	}
+	if want := []string{"a", "a\x00b", "ab", "b"}; !slices.Equal(pages, want) {
+		t.Errorf("pages %q, want %q", pages, want)
+	}
+	var workers []string
+	if err := correlator.ScanCasesFrom(kv, "w2", func(c correlator.CaseView) bool { workers = append(workers, c.WorkerID); return true }); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(workers, []string{"w2"}) {
+		t.Errorf("ScanCasesFrom(w2) saw %q", workers)
 	}
 }

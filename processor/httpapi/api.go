@@ -216,20 +216,18 @@ func (h *Handler) listCases(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var cur caseCursor
-	after := ""
 	if c := q.Get("cursor"); c != "" {
 		if cur, err = decodeCursor(c); err != nil {
 			writeError(w, http.StatusBadRequest, "bad_parameter", err.Error())
 			return
 		}
-		// Resume at the cursor's worker (ScanCases starts strictly after
-		// a worker id, so start after a prefix of it and skip up to it).
-		after = cur.WorkerID[:len(cur.WorkerID)-1]
 	}
 	page := CasePage{Cases: []correlator.CaseView{}}
 	passed := cur.WorkerID == ""
 	more := false
-	err = correlator.ScanCases(h.opts.State, after, func(cv correlator.CaseView) bool {
+	// Resume at the cursor's worker itself: the page may have stopped in
+	// the middle of its cases, which are skipped up to the cursor's case.
+	err = correlator.ScanCasesFrom(h.opts.State, cur.WorkerID, func(cv correlator.CaseView) bool {
 		if !passed {
 			switch {
 			case cv.WorkerID < cur.WorkerID:
@@ -340,28 +338,27 @@ func (h *Handler) listAccounts(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "bad_parameter", err.Error())
 		return
 	}
-	var after string
-	if c := q.Get("cursor"); c != "" {
-		b, err := base64.RawURLEncoding.DecodeString(c)
-		if err != nil || len(b) == 0 {
-			writeError(w, http.StatusBadRequest, "bad_parameter", "cursor is not one this server returned")
-			return
-		}
-		after = string(b)
-	}
 	page := AccountPage{Accounts: []correlator.UnownedView{}}
 	more := false
-	err = correlator.ScanUnowned(h.opts.State, func(u correlator.UnownedView) bool {
-		if after != "" && u.System+"\x00"+u.AccountID <= after {
-			return true
-		}
+	visit := func(u correlator.UnownedView) bool {
 		if len(page.Accounts) == limit {
 			more = true
 			return false
 		}
 		page.Accounts = append(page.Accounts, u)
 		return true
-	})
+	}
+	if c := q.Get("cursor"); c != "" {
+		b, decErr := base64.RawURLEncoding.DecodeString(c)
+		system, account, ok := strings.Cut(string(b), "\x00")
+		if decErr != nil || !ok {
+			writeError(w, http.StatusBadRequest, "bad_parameter", "cursor is not one this server returned")
+			return
+		}
+		err = correlator.ScanUnownedAfter(h.opts.State, system, account, visit)
+	} else {
+		err = correlator.ScanUnowned(h.opts.State, visit)
+	}
 	if err != nil {
 		stateError(w, err)
 		return
