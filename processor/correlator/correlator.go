@@ -13,6 +13,7 @@ import (
 
 // KV is the ordered key-value state the correlator reads and writes. The
 // store package's batches implement it; reads must see the Tx's own writes.
+// Set copies key and value: the caller may reuse them.
 //
 // Get returns a copy of the value. Scan calls fn for each key in
 // [lower, upper) in key order; fn's slices are valid only during the call,
@@ -92,6 +93,8 @@ type Tx struct {
 	recTime time.Time
 	// rec collects the outputs of the record being applied, to be sorted.
 	rec []events.Output
+	// buf is reused to encode values (KV.Set copies what it is given).
+	buf []byte
 }
 
 // NewTx returns a Tx working on kv.
@@ -145,11 +148,8 @@ func (tx *Tx) Flush() error {
 	}
 	sort.Strings(ids)
 	for _, id := range ids {
-		b, err := encode(tx.workers[id])
-		if err != nil {
-			return err
-		}
-		if err := tx.kv.Set(key(pWorker, id), b); err != nil {
+		tx.buf = encodeWorker(tx.buf[:0], tx.workers[id])
+		if err := tx.kv.Set(key(pWorker, id), tx.buf); err != nil {
 			return fmt.Errorf("correlator: writing worker %q: %w", id, err)
 		}
 	}
@@ -247,8 +247,8 @@ func (tx *Tx) loadWorker(id string) (*worker, error) {
 	}
 	w := &worker{ID: id}
 	if ok {
-		if err := decode(v, w); err != nil {
-			return nil, err
+		if err := decodeWorker(v, w); err != nil {
+			return nil, fmt.Errorf("reading worker %q: %w", id, err)
 		}
 	}
 	tx.workers[id] = w

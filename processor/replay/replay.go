@@ -20,7 +20,9 @@ type Record struct {
 }
 
 // Source yields the records of one input in its own order; Next returns
-// io.EOF after the last one.
+// io.EOF after the last one. Run reads each source ahead on a goroutine of
+// its own (so decoding runs beside the correlator): Next is never called
+// concurrently, but not on Run's goroutine, and no more once Run returned.
 type Source interface {
 	Next() (Record, error)
 }
@@ -110,11 +112,13 @@ func Run(ctx context.Context, cfg Config) (Summary, error) {
 		cfg.BatchSize = 4096
 	}
 	lateness := cfg.Correlator.Policy().AllowedLateness
+	srcs, stop := prefetchAll(cfg.Sources)
+	defer stop()
 	var hs heads
 	// next reads the next non-rejected record of source i into the heap.
 	next := func(i int) error {
 		for {
-			rec, err := cfg.Sources[i].Next()
+			rec, err := srcs[i].Next()
 			if errors.Is(err, io.EOF) {
 				return nil
 			}
@@ -133,7 +137,7 @@ func Run(ctx context.Context, cfg Config) (Summary, error) {
 			return nil
 		}
 	}
-	for i := range cfg.Sources {
+	for i := range srcs {
 		if err := next(i); err != nil {
 			return sum, err
 		}
