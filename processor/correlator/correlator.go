@@ -95,6 +95,9 @@ type Tx struct {
 	rec []events.Output
 	// buf is reused to encode values (KV.Set copies what it is given).
 	buf []byte
+	// opened is set when the record being applied opened a case, whose
+	// de-duplication key the case holds.
+	opened bool
 }
 
 // NewTx returns a Tx working on kv.
@@ -190,6 +193,7 @@ func (tx *Tx) Apply(in *events.Input, out []events.Output) ([]events.Output, Out
 	}
 	tx.rec = tx.rec[:0]
 	tx.recTime = in.Time.UTC()
+	tx.opened = false
 	outcome, err := tx.apply(in)
 	if err != nil {
 		return out, 0, fmt.Errorf("correlator: applying %s %s/%s: %w", in.Type, in.Source, in.ID, err)
@@ -201,39 +205,53 @@ func (tx *Tx) Apply(in *events.Input, out []events.Output) ([]events.Output, Out
 }
 
 func (tx *Tx) apply(in *events.Input) (Outcome, error) {
+	// One key answers both de-duplication rules (SPEC 2): it is kept for
+	// the window, or, for a trigger that opened a case, as long as the
+	// case is retained.
 	dk := key(pDedupe, in.Source, in.ID)
 	if _, ok, err := tx.kv.Get(dk); err != nil {
 		return 0, err
 	} else if ok {
 		return Duplicate, nil
 	}
-	trigger := in.Type == events.TypeHRJoiner || in.Type == events.TypeHRMover || in.Type == events.TypeHRLeaver
-	if trigger {
-		if _, ok, err := tx.kv.Get(key(pCase, CaseID(in.Source, in.ID))); err != nil {
-			return 0, err
-		} else if ok {
-			return Duplicate, nil
-		}
-	}
-	if exp := in.Time.Add(tx.pol.DedupeWindow); !exp.Before(tx.clock) {
-		if err := tx.kv.Set(dk, nil); err != nil {
-			return 0, err
-		}
-		if err := tx.retain(exp, rDedupe, in.Source, in.ID); err != nil {
-			return 0, err
-		}
-	}
+	var (
+		outcome Outcome
+		err     error
+	)
 	switch {
 	case in.HR != nil:
-		return tx.applyHR(in)
+		outcome, err = tx.applyHR(in)
 	case in.Account != nil:
-		return tx.applyAccountRecord(in)
+		outcome, err = tx.applyAccountRecord(in)
 	case in.NHI != nil:
-		return tx.applyNHI(in)
+		outcome, err = tx.applyNHI(in)
 	case in.Ticket != nil:
-		return tx.applyTicket(in)
+		outcome, err = tx.applyTicket(in)
+	default:
+		return 0, errors.New("input carries no data")
 	}
-	return 0, errors.New("input carries no data")
+	if err != nil {
+		return 0, err
+	}
+	if tx.opened {
+		// trigger wrote the key, held by the case.
+		tx.opened = false
+		return outcome, nil
+	}
+	return outcome, tx.markSeen(in.Source, in.ID, in.Time)
+}
+
+// markSeen writes the de-duplication key of an event at t for the window,
+// unless the window has already passed.
+func (tx *Tx) markSeen(source, id string, t time.Time) error {
+	exp := t.Add(tx.pol.DedupeWindow)
+	if exp.Before(tx.clock) {
+		return nil
+	}
+	if err := tx.kv.Set(key(pDedupe, source, id), nil); err != nil {
+		return err
+	}
+	return tx.retain(exp, rDedupe, source, id)
 }
 
 // loadWorker returns the cached or stored worker id, creating it if new.

@@ -20,13 +20,15 @@
 //	                                          accounts, entitlements, NHI holdings, ticket marks
 //	e<lower(email)>\0<worker_id>              workers by current HR email
 //	l<system>\0<account_id>                   learned account link -> worker_id
-//	c<case_id>                                case index -> worker_id
+//	c<case_id>                                case index -> worker_id\0source\0id of the trigger
 //	n<system>\0<nhi_id>                       NHI: owner, privilege, revocation, pending steps
 //	p<system>\0<entitlement>                  privilege said by the latest access record
 //	u<system>\0<account_id>                   unowned (held) account and its records
 //	h<lower(login|email)>\0<system>\0<acct>   held accounts by login and email
 //	q<lower(email)>\0<source>\0<id>           held tickets that named an unknown email
-//	d<source>\0<id>                           de-duplication key (empty; a retention timer deletes it)
+//	d<source>\0<id>                           de-duplication key: empty, kept for the window (a
+//	                                          retention timer deletes it); or "c" for a trigger
+//	                                          that opened a case, kept while the case is retained
 //	t<due><sortkey>\0<step_id>\0<type>        SLA and unowned-account timers -> payload
 //	r<due><type><payload>                     retention timers (no outputs)
 //	k                                         the clock

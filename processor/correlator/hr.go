@@ -115,9 +115,16 @@ func (tx *Tx) trigger(w *worker, in *events.Input, kind events.Kind, reason, old
 	}
 	c := &caseState{ID: id, Kind: kind, Reason: reason, RecordedAt: in.Time.UTC(), EffectiveAt: eff, State: caseOpen}
 	w.Cases = append(w.Cases, c)
-	if err := tx.kv.Set(key(pCase, id), []byte(w.ID)); err != nil {
+	if err := tx.kv.Set(key(pCase, id), caseIndexValue(w.ID, in.Source, in.ID)); err != nil {
 		return 0, err
 	}
+	// The trigger's de-duplication key lives as long as its case, which
+	// makes a repeat of a retained case's trigger a duplicate whatever the
+	// window (SPEC 2); case retention turns it back into a window key.
+	if err := tx.kv.Set(key(pDedupe, in.Source, in.ID), []byte{dedupeCase}); err != nil {
+		return 0, err
+	}
+	tx.opened = true
 
 	var plan []plannedStep
 	switch kind {

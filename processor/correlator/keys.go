@@ -77,6 +77,26 @@ func splitParts(b []byte) []string {
 	return append(out, string(cur))
 }
 
+// dedupeCase is the value of a de-duplication key held by the case its
+// trigger opened; a key kept for the window is empty.
+const dedupeCase = 'c'
+
+// caseIndexValue is the value of a case index key: the worker, and the
+// source and id of the trigger (whose de-duplication key the case holds).
+func caseIndexValue(workerID, source, id string) []byte {
+	return []byte(key(0, workerID, source, id)[1:])
+}
+
+// parseCaseIndex splits a case index value. Values written before the
+// trigger was recorded hold only the worker id; source and id are then "".
+func parseCaseIndex(v []byte) (workerID, source, id string) {
+	p := splitParts(v)
+	if len(p) != 3 {
+		return string(v), "", ""
+	}
+	return p[0], p[1], p[2]
+}
+
 // prefixEnd returns the smallest key greater than every key with prefix p.
 func prefixEnd(p []byte) []byte {
 	end := append([]byte(nil), p...)

@@ -143,11 +143,12 @@ func readWorker(r Reader, id string) (*worker, bool, error) {
 
 // ReadCase returns the case case_id, or false if it is not retained.
 func ReadCase(r Reader, caseID string) (CaseView, bool, error) {
-	wid, ok, err := r.Get(key(pCase, caseID))
+	v, ok, err := r.Get(key(pCase, caseID))
 	if err != nil || !ok {
 		return CaseView{}, false, err
 	}
-	w, ok, err := readWorker(r, string(wid))
+	wid, _, _ := parseCaseIndex(v)
+	w, ok, err := readWorker(r, wid)
 	if err != nil || !ok {
 		return CaseView{}, false, err
 	}

@@ -104,6 +104,10 @@ type queue struct {
 	low    time.Time
 	next   time.Time
 	known  bool
+	// addedMin is the earliest due moment added since fireQueue last
+	// scanned: a timer that firing itself adds (retention handing a key
+	// back to the window) must not be lost behind the scan's next.
+	addedMin time.Time
 }
 
 // added records a new timer due at due.
@@ -113,6 +117,9 @@ func (q *queue) added(due time.Time) {
 	}
 	if q.known && due.Before(q.next) {
 		q.next = due
+	}
+	if due.Before(q.addedMin) {
+		q.addedMin = due
 	}
 }
 
@@ -152,6 +159,7 @@ func (tx *Tx) fireQueue(q *queue, fn func(k, v []byte) error) error {
 		return nil
 	}
 	for {
+		q.addedMin = maxTime
 		due, complete, next, err := tx.collectDue(q, tx.clock, 256)
 		if err != nil {
 			return fmt.Errorf("correlator: scanning timers: %w", err)
@@ -164,11 +172,18 @@ func (tx *Tx) fireQueue(q *queue, fn func(k, v []byte) error) error {
 				return err
 			}
 		}
-		if complete {
-			q.low, q.next, q.known = tx.clock, next, true
+		if complete && !q.addedMin.Before(tx.clock) {
+			q.low, q.next, q.known = tx.clock, earliest(next, q.addedMin), true
 			return nil
 		}
 	}
+}
+
+func earliest(a, b time.Time) time.Time {
+	if b.Before(a) {
+		return b
+	}
+	return a
 }
 
 // fire runs every timer due strictly before the clock: SLA and unowned
@@ -295,7 +310,7 @@ func (tx *Tx) fireRetention(k []byte) error {
 		prefix := c.ID + "\x00"
 		w.Orphans = slices.DeleteFunc(w.Orphans, func(o string) bool { return len(o) > len(prefix) && o[:len(prefix)] == prefix })
 		tx.touch(w)
-		if err := tx.kv.Delete(key(pCase, c.ID)); err != nil {
+		if err := tx.dropCaseIndex(c); err != nil {
 			return err
 		}
 		return tx.maybeDropWorker(w)
@@ -371,6 +386,29 @@ func (tx *Tx) fireRetention(k []byte) error {
 		return tx.kv.Delete(key(pTicket, p[0], p[1], p[2]))
 	}
 	return nil
+}
+
+// dropCaseIndex deletes the index entry of a case that retention removed,
+// and hands its trigger's de-duplication key back to the window: kept
+// until the clock passes the trigger's time + dedupe_window, deleted now if
+// it has.
+func (tx *Tx) dropCaseIndex(c *caseState) error {
+	ck := key(pCase, c.ID)
+	v, ok, err := tx.kv.Get(ck)
+	if err != nil || !ok {
+		return err
+	}
+	if err := tx.kv.Delete(ck); err != nil {
+		return err
+	}
+	_, source, id := parseCaseIndex(v)
+	if source == "" && id == "" {
+		return nil // written before the case held the key: it has its own timer
+	}
+	if err := tx.kv.Delete(key(pDedupe, source, id)); err != nil {
+		return err
+	}
+	return tx.markSeen(source, id, c.RecordedAt)
 }
 
 // maybeDropWorker deletes a worker who has left and of whom retention has
