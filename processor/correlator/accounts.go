@@ -15,7 +15,18 @@ func (tx *Tx) applyAccountRecord(in *events.Input) (Outcome, error) {
 	d := *in.Account
 	d.System = tx.pol.Canonical(d.System)
 	in = &events.Input{ID: in.ID, Source: in.Source, Type: in.Type, Time: in.Time.UTC(), Account: &d}
-	wid, linked, err := tx.resolveAccount(&d)
+	if d.WorkerID != "" {
+		// A worker holding the account through its own link: the link
+		// and held-account reads below would change nothing.
+		w, err := tx.loadWorker(d.WorkerID)
+		if err != nil {
+			return 0, err
+		}
+		if w.account(d.System, d.AccountID) != nil {
+			return Applied, tx.applyAccount(w, in)
+		}
+	}
+	wid, linked, prev, err := tx.resolveAccount(&d)
 	if err != nil {
 		return 0, err
 	}
@@ -34,6 +45,9 @@ func (tx *Tx) applyAccountRecord(in *events.Input) (Outcome, error) {
 		if err := tx.kv.Set(key(pLink, d.System, d.AccountID), []byte(wid)); err != nil {
 			return 0, err
 		}
+		if err := tx.linkedAway(prev, d.System, d.AccountID); err != nil {
+			return 0, err
+		}
 	}
 	w, err := tx.loadWorker(wid)
 	if err != nil {
@@ -46,20 +60,43 @@ func (tx *Tx) applyAccountRecord(in *events.Input) (Outcome, error) {
 }
 
 // resolveAccount returns the worker an account record belongs to, or "",
-// and whether the account is already linked to that worker.
-func (tx *Tx) resolveAccount(d *events.AccountData) (string, bool, error) {
+// whether the account is already linked to that worker, and the worker it
+// is linked to now ("" if none).
+func (tx *Tx) resolveAccount(d *events.AccountData) (wid string, linked bool, prev string, err error) {
 	v, ok, err := tx.kv.Get(key(pLink, d.System, d.AccountID))
 	if err != nil {
-		return "", false, err
-	}
-	if d.WorkerID != "" {
-		return d.WorkerID, ok && string(v) == d.WorkerID, nil
+		return "", false, "", err
 	}
 	if ok {
-		return string(v), true, nil
+		prev = string(v)
 	}
-	wid, err := tx.resolveEmail(d.Login, d.Email)
-	return wid, false, err
+	if d.WorkerID != "" {
+		return d.WorkerID, ok && prev == d.WorkerID, prev, nil
+	}
+	if ok {
+		return prev, true, prev, nil
+	}
+	wid, err = tx.resolveEmail(d.Login, d.Email)
+	return wid, false, "", err
+}
+
+// linkedAway removes the account from the inventory of prev, the worker
+// it was linked to before a record linked it to another (SPEC 3: the
+// record's worker_id wins): an account belongs to one worker at a time.
+// Steps of prev's cases on the account stay; they were planned while it
+// was prev's.
+func (tx *Tx) linkedAway(prev, system, id string) error {
+	if prev == "" {
+		return nil
+	}
+	w, err := tx.loadWorker(prev)
+	if err != nil {
+		return err
+	}
+	if w.removeAccount(system, id) != nil {
+		tx.touch(w)
+	}
+	return nil
 }
 
 // resolveEmail returns the one worker who has not left whose current HR

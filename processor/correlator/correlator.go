@@ -98,6 +98,8 @@ type Tx struct {
 	// opened is set when the record being applied opened a case, whose
 	// de-duplication key the case holds.
 	opened bool
+	// seen filters the lookups of de-duplication keys; it outlives Reset.
+	seen seenFilter
 }
 
 // NewTx returns a Tx working on kv.
@@ -209,7 +211,7 @@ func (tx *Tx) apply(in *events.Input) (Outcome, error) {
 	// the window, or, for a trigger that opened a case, as long as the
 	// case is retained.
 	dk := key(pDedupe, in.Source, in.ID)
-	if _, ok, err := tx.kv.Get(dk); err != nil {
+	if ok, err := tx.seenKey(dk); err != nil {
 		return 0, err
 	} else if ok {
 		return Duplicate, nil
@@ -248,7 +250,7 @@ func (tx *Tx) markSeen(source, id string, t time.Time) error {
 	if exp.Before(tx.clock) {
 		return nil
 	}
-	if err := tx.kv.Set(key(pDedupe, source, id), nil); err != nil {
+	if err := tx.setSeen(key(pDedupe, source, id), nil); err != nil {
 		return err
 	}
 	return tx.retain(exp, rDedupe, source, id)
