@@ -26,6 +26,10 @@ type Batch struct {
 	// merged read. Keys and values alias pb's buffer, which is append-only
 	// and outlives the map (see put).
 	writes map[string]write
+	// ranges holds the [lower, upper) bounds of the batch's range
+	// deletions: a key the batch did not write since is deleted if it
+	// falls in one (writes records keys written before as deleted).
+	ranges [][2][]byte
 	// done is set by Commit and Close.
 	done bool
 	// firstSeq is the first outbox sequence this batch allocated, 0 if none.
@@ -34,6 +38,10 @@ type Batch struct {
 	appended, deleted int
 	keyBuf            [9]byte
 }
+
+// maxPooledWrites bounds the maps kept for reuse: a map that grew for an
+// unusually large batch is left to the collector.
+const maxPooledWrites = 1 << 16
 
 // write is the latest write of a key in a batch.
 type write struct {
@@ -71,7 +79,11 @@ func (b *Batch) del(key []byte) error {
 
 func (b *Batch) remember(key []byte, w write) {
 	if b.writes == nil {
-		b.writes = make(map[string]write)
+		if m, ok := b.db.writesPool.Get().(map[string]write); ok {
+			b.writes = m
+		} else {
+			b.writes = make(map[string]write)
+		}
 	}
 	// key is immutable (see put): a string aliasing it is safe.
 	b.writes[unsafe.String(unsafe.SliceData(key), len(key))] = w
@@ -85,6 +97,11 @@ func (b *Batch) lookup(dst, key []byte) ([]byte, bool, error) {
 			return dst, false, nil
 		}
 		return append(dst, w.value...), true, nil
+	}
+	for _, r := range b.ranges {
+		if string(key) >= string(r[0]) && string(key) < string(r[1]) {
+			return dst, false, nil
+		}
 	}
 	v, closer, err := b.db.pdb.Get(key)
 	if errors.Is(err, pebble.ErrNotFound) {
@@ -176,6 +193,37 @@ func (b *Batch) Delete(key []byte) error {
 	}
 	defer b.db.exit()
 	return b.del(key)
+}
+
+// DeleteRange deletes every key in [lower, upper) in the batch: one range
+// tombstone, however many keys it covers. Both bounds must be valid keys.
+func (b *Batch) DeleteRange(lower, upper []byte) error {
+	if err := checkKey(lower); err != nil {
+		return err
+	}
+	if err := checkKey(upper); err != nil {
+		return err
+	}
+	if err := b.enter(); err != nil {
+		return err
+	}
+	defer b.db.exit()
+	if string(upper) <= string(lower) {
+		return nil
+	}
+	op := b.pb.DeleteRangeDeferred(len(lower), len(upper))
+	copy(op.Key, lower)
+	copy(op.Value, upper)
+	if err := op.Finish(); err != nil {
+		return err
+	}
+	for k, w := range b.writes {
+		if k >= string(op.Key) && k < string(op.Value) && !w.deleted {
+			b.writes[k] = write{deleted: true}
+		}
+	}
+	b.ranges = append(b.ranges, [2][]byte{op.Key, op.Value})
+	return nil
 }
 
 // Scan calls fn for every key in [lower, upper) of the batch merged with the
@@ -380,7 +428,14 @@ func (b *Batch) finish(discard bool) {
 		db.mu.owner = nil
 	}
 	db.mu.Unlock()
-	b.writes = nil // before pb's buffer goes back to Pebble's pool
+	// Before pb's buffer goes back to Pebble's pool: the map's keys and
+	// the ranges alias it. The emptied map goes back to the DB for the
+	// next batch, so that it does not regrow from nothing every time.
+	if b.writes != nil && len(b.writes) <= maxPooledWrites {
+		clear(b.writes)
+		db.writesPool.Put(b.writes)
+	}
+	b.writes, b.ranges = nil, nil
 	if b.pb != nil {
 		_ = b.pb.Close()
 		b.pb = nil

@@ -57,6 +57,8 @@ type DB struct {
 	// writing to its batch) and a nested RLock deadlocks behind a waiting
 	// Lock.
 	calls atomic.Int64
+	// writesPool recycles the write maps of finished batches.
+	writesPool sync.Pool
 	// drained is closed by the call that ends last after Close began.
 	drained     chan struct{}
 	drainedOnce sync.Once

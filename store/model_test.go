@@ -11,7 +11,8 @@ import (
 	"github.com/cockroachdb/pebble/v2/vfs"
 )
 
-// TestBatchMatchesModel applies random writes through batches, committing
+// TestBatchMatchesModel applies random writes (sets, deletes, range
+// deletions) through batches, committing
 // or discarding them, and checks every read of the batch and of the DB
 // against a map model, on disk and in memory, across reopens.
 func TestBatchMatchesModel(t *testing.T) {
@@ -46,6 +47,19 @@ func TestBatchMatchesModel(t *testing.T) {
 							t.Fatal(err)
 						}
 						delete(pending, k)
+					case r < 7 && rng.IntN(3) == 0:
+						lo, hi := key(), key()
+						if lo > hi {
+							lo, hi = hi, lo
+						}
+						if err := b.DeleteRange([]byte(lo), []byte(hi)); err != nil {
+							t.Fatal(err)
+						}
+						for k := range pending {
+							if k >= lo && k < hi {
+								delete(pending, k)
+							}
+						}
 					case r < 9:
 						checkGet(t, b, pending, k)
 					default:
