@@ -20,8 +20,7 @@ import (
 //	pointer   0 (nil) or 1, the value
 //
 // Fields come in the order the encoder writes them; a change of layout
-// takes a new version byte. A value starting with '{' is the JSON of
-// earlier versions and is still read.
+// takes a new version byte (and a new stateFormat).
 const workerCodecV1 = 1
 
 // errCorrupt reports a worker value that does not decode.
@@ -115,9 +114,6 @@ func encodeWorker(b []byte, w *worker) []byte {
 // decodeWorker decodes v into w, which must be zero. Strings of w alias
 // one copy of v, so that decoding allocates per struct, not per field.
 func decodeWorker(v []byte, w *worker) error {
-	if len(v) > 0 && v[0] == '{' {
-		return decode(v, w)
-	}
 	if len(v) == 0 || v[0] != workerCodecV1 {
 		return fmt.Errorf("%w: unknown version", errCorrupt)
 	}

@@ -72,25 +72,6 @@ func TestWorkerCodecRoundTrip(t *testing.T) {
 	}
 }
 
-// TestWorkerCodecReadsJSON: state written by earlier versions (JSON) still
-// loads.
-func TestWorkerCodecReadsJSON(t *testing.T) {
-	var full worker
-	seed := 0
-	fill(reflect.ValueOf(&full).Elem(), &seed)
-	b, err := json.Marshal(&full)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var got worker
-	if err := decodeWorker(b, &got); err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(encodeWorker(nil, &got), encodeWorker(nil, &full)) {
-		t.Fatal("JSON value decodes differently")
-	}
-}
-
 func TestWorkerCodecRejectsCorrupt(t *testing.T) {
 	var full worker
 	seed := 0
@@ -119,9 +100,6 @@ func FuzzWorkerCodec(f *testing.F) {
 	f.Add(encodeWorker(nil, &worker{ID: "w"}))
 	f.Add([]byte{workerCodecV1})
 	f.Fuzz(func(t *testing.T, b []byte) {
-		if len(b) > 0 && b[0] == '{' {
-			return // the JSON fallback is encoding/json's
-		}
 		var w worker
 		if err := decodeWorker(b, &w); err != nil {
 			return

@@ -23,6 +23,8 @@ type KV interface {
 	Get(key []byte) ([]byte, bool, error)
 	Set(key, value []byte) error
 	Delete(key []byte) error
+	// DeleteRange deletes every key in [lower, upper).
+	DeleteRange(lower, upper []byte) error
 	Scan(lower, upper []byte, fn func(k, v []byte) error) error
 }
 
@@ -99,7 +101,7 @@ type Tx struct {
 	// de-duplication key the case holds.
 	opened bool
 	// seen filters the lookups of de-duplication keys; it outlives Reset.
-	seen seenFilter
+	seen seenIndex
 }
 
 // NewTx returns a Tx working on kv.
@@ -137,10 +139,41 @@ func (tx *Tx) loadClock() error {
 	if err != nil {
 		return fmt.Errorf("correlator: reading clock: %w", err)
 	}
+	if err := tx.checkFormat(ok); err != nil {
+		return err
+	}
 	if ok && len(v) == 8 {
 		tx.clock = readTime(v)
 	}
 	tx.clockLoaded = true
+	return nil
+}
+
+// stateFormat is the version of the state layout (keys and values) this
+// code reads and writes. Bump it on an incompatible change: a state of
+// another version is refused, not misread.
+const stateFormat = 2
+
+// checkFormat refuses a state written in another layout. A new state (no
+// clock yet) gets this version. Before versions were recorded (format 1)
+// a state had a clock and no version key.
+func (tx *Tx) checkFormat(hasClock bool) error {
+	v, ok, err := tx.kv.Get([]byte{keyFormatB})
+	if err != nil {
+		return fmt.Errorf("correlator: reading the state format: %w", err)
+	}
+	got := 1
+	switch {
+	case ok && len(v) == 1:
+		got = int(v[0])
+	case ok:
+		got = -1
+	case !hasClock:
+		return tx.kv.Set([]byte{keyFormatB}, []byte{stateFormat})
+	}
+	if got != stateFormat {
+		return fmt.Errorf("correlator: the state was written by another version of jmlwatch (state format %d, this version uses %d): rebuild it (jmlwatch run --rebuild, or replay into a new --state directory)", got, stateFormat)
+	}
 	return nil
 }
 
@@ -210,8 +243,7 @@ func (tx *Tx) apply(in *events.Input) (Outcome, error) {
 	// One key answers both de-duplication rules (SPEC 2): it is kept for
 	// the window, or, for a trigger that opened a case, as long as the
 	// case is retained.
-	dk := key(pDedupe, in.Source, in.ID)
-	if ok, err := tx.seenKey(dk); err != nil {
+	if ok, err := tx.isSeen(in.Source, in.ID); err != nil {
 		return 0, err
 	} else if ok {
 		return Duplicate, nil
@@ -241,19 +273,6 @@ func (tx *Tx) apply(in *events.Input) (Outcome, error) {
 		return outcome, nil
 	}
 	return outcome, tx.markSeen(in.Source, in.ID, in.Time)
-}
-
-// markSeen writes the de-duplication key of an event at t for the window,
-// unless the window has already passed.
-func (tx *Tx) markSeen(source, id string, t time.Time) error {
-	exp := t.Add(tx.pol.DedupeWindow)
-	if exp.Before(tx.clock) {
-		return nil
-	}
-	if err := tx.setSeen(key(pDedupe, source, id), nil); err != nil {
-		return err
-	}
-	return tx.retain(exp, rDedupe, source, id)
 }
 
 // loadWorker returns the cached or stored worker id, creating it if new.

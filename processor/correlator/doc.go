@@ -26,12 +26,15 @@
 //	u<system>\0<account_id>                   unowned (held) account and its records
 //	h<lower(login|email)>\0<system>\0<acct>   held accounts by login and email
 //	q<lower(email)>\0<source>\0<id>           held tickets that named an unknown email
-//	d<source>\0<id>                           de-duplication key: empty, kept for the window (a
-//	                                          retention timer deletes it); or "c" for a trigger
-//	                                          that opened a case, kept while the case is retained
+//	d<end><source>\0<id>                      de-duplication key in the bucket of its expiry
+//	                                          (end: the bucket's end) -> the expiry; dropped
+//	                                          with its bucket by one range deletion. A trigger
+//	                                          that opened a case: end = the largest time,
+//	                                          value "c", kept while the case is retained
 //	t<due><sortkey>\0<step_id>\0<type>        SLA and unowned-account timers -> payload
 //	r<due><type><payload>                     retention timers (no outputs)
 //	k                                         the clock
+//	v                                         the state format version (stateFormat)
 //
 // Everything about one worker lives under one key, so the state of a worker
 // can move between instances by a hash of worker_id, and one event costs one

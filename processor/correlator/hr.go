@@ -121,7 +121,7 @@ func (tx *Tx) trigger(w *worker, in *events.Input, kind events.Kind, reason, old
 	// The trigger's de-duplication key lives as long as its case, which
 	// makes a repeat of a retained case's trigger a duplicate whatever the
 	// window (SPEC 2); case retention turns it back into a window key.
-	if err := tx.setSeen(key(pDedupe, in.Source, in.ID), []byte{dedupeCase}); err != nil {
+	if err := tx.holdSeen(in.Source, in.ID); err != nil {
 		return 0, err
 	}
 	tx.opened = true

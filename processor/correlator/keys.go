@@ -22,6 +22,8 @@ const (
 	pTimer    = 't'
 	pRetain   = 'r'
 	keyClockB = 'k'
+	// keyFormatB holds the state format version (stateFormat).
+	keyFormatB = 'v'
 )
 
 // key builds a key from a prefix and 0x00-separated parts (see appendPart).

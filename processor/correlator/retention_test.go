@@ -71,7 +71,7 @@ func TestRetention(t *testing.T) {
 	for _, k := range kv.Keys() {
 		left = append(left, strings.ReplaceAll(k, "\x00", "|"))
 	}
-	want := []string{"eb@example.com|w2", "k", "pokta|eng", "ww2"}
+	want := []string{"eb@example.com|w2", "k", "pokta|eng", "v", "ww2"}
 	if strings.Join(left, ",") != strings.Join(want, ",") {
 		t.Fatalf("keys after retention (had %d) = %q, want %q", before, left, want)
 	}

@@ -3,41 +3,261 @@ package correlator
 import (
 	"hash/maphash"
 	"math/bits"
+	"slices"
+	"time"
 )
 
-// seenFilter is an in-memory Bloom filter over the de-duplication keys in
-// the state. Nearly every record is seen for the first time, and asking the
-// store for a key it does not hold costs a point read that visits every
-// level of the LSM (3 to 6 µs in Pebble, the largest single cost of a
-// record); the filter answers "certainly not seen" in well under 0.1 µs.
-// A "maybe" still reads the store, so the filter never changes a result.
+// De-duplication keys (SPEC 2) are the most numerous keys in the state: one
+// per applied record, kept for dedupe_window. They are laid out so that
+// neither reading nor expiring them costs a point operation per record:
 //
-// The filter is built from a scan of the de-duplication keys the first time
-// it is asked, and every key the Tx writes is added. Deleted keys stay in
-// it until it fills up (adds reach its capacity); it is then rebuilt from a
-// new scan, which finds only the live keys. Its size follows the live keys
-// (2 bytes each, room for twice as many), capped at maxSeenBits; past the
-// cap it only answers "maybe" more often.
+//	d<end><source>\0<id>   end: the end of the expiry bucket (8-byte time)
 //
-// It is blocked: the bits of a key all fall in one 512-bit block (one
-// cache line), so a lookup costs one cache miss.
+// A key kept for the window lives in the bucket of its expiry (the
+// record's time + dedupe_window, truncated to the bucket width, plus the
+// width) and holds that expiry; once the clock reaches a bucket's end,
+// every key in it has expired and one range deletion drops the bucket. A
+// trigger's key held by its case (dedupeCase) lives in the bucket that
+// ends at maxTime, which no range deletion reaches; case retention deletes
+// it.
+//
+// Reading is exact: a key found whose expiry the clock has passed counts as
+// absent (its bucket is dropped a little later). Each live bucket has an
+// in-memory Bloom filter over the keys in it, so that the usual case, a
+// record seen for the first time, needs no read at all: a point read for a
+// key Pebble does not hold visits every level of the LSM (4 to 6 µs, the
+// largest single cost of a record before the filters), a filter lookup
+// costs about 25 ns. A "maybe" still reads the store, so filters never
+// change a result.
+
+// seenBuckets is the number of expiry buckets a dedupe window spans.
+const seenBuckets = 16
+
+// minSeenBucket is the narrowest expiry bucket.
+const minSeenBucket = time.Minute
+
+// seenIndex is the in-memory side of the de-duplication keys: a filter per
+// live bucket. It is built from a scan of the keys the first time it is
+// needed, and kept up to date by the Tx's writes.
+type seenIndex struct {
+	built   bool
+	seed    maphash.Seed
+	buckets []*seenBucket // by end, ascending
+}
+
+// seenBucket is one bucket of keys and its filter.
+type seenBucket struct {
+	end time.Time
+	seenFilter
+}
+
+// bucketWidth returns the width of the expiry buckets under the policy.
+func (tx *Tx) bucketWidth() time.Duration {
+	return max(tx.pol.DedupeWindow/seenBuckets, minSeenBucket)
+}
+
+// bucketEnd returns the end of the bucket holding keys that expire at exp.
+func (tx *Tx) bucketEnd(exp time.Time) time.Time {
+	w := tx.bucketWidth()
+	end := exp.Truncate(w).Add(w)
+	if end.After(maxTime) || end.Before(exp) {
+		return maxTime
+	}
+	return end
+}
+
+// seenKey builds d<end><source>\0<id>; suffix is <source>\0<id>.
+func seenKey(end time.Time, suffix []byte) []byte {
+	k := make([]byte, 0, 9+len(suffix))
+	k = appendTime(append(k, pDedupe), end)
+	return append(k, suffix...)
+}
+
+// seenSuffix builds <source>\0<id>.
+func seenSuffix(source, id string) []byte {
+	return key(0, source, id)[1:]
+}
+
+// buildSeen builds the index from the keys in the state.
+func (tx *Tx) buildSeen() error {
+	counts := map[time.Time]int{}
+	err := tx.kv.Scan([]byte{pDedupe}, []byte{pDedupe + 1}, func(k, _ []byte) error {
+		if len(k) >= 9 {
+			counts[readTime(k[1:9])]++
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	ix := &tx.seen
+	ix.seed = maphash.MakeSeed()
+	ix.buckets = ix.buckets[:0]
+	for end, n := range counts {
+		b := &seenBucket{end: end}
+		b.reset(n)
+		ix.buckets = append(ix.buckets, b)
+	}
+	slices.SortFunc(ix.buckets, func(a, b *seenBucket) int { return a.end.Compare(b.end) })
+	for _, b := range ix.buckets {
+		if err := tx.fillBucket(b); err != nil {
+			return err
+		}
+	}
+	ix.built = true
+	return nil
+}
+
+// fillBucket adds the keys in b's range of the state to b's filter.
+func (tx *Tx) fillBucket(b *seenBucket) error {
+	lo := timeBound(pDedupe, b.end)
+	return tx.kv.Scan(lo, prefixEnd(lo), func(k, _ []byte) error {
+		b.add(maphash.Bytes(tx.seen.seed, k[9:]))
+		return nil
+	})
+}
+
+// bucket returns the bucket ending at end, creating it if needed.
+func (tx *Tx) bucket(end time.Time) *seenBucket {
+	ix := &tx.seen
+	i, ok := slices.BinarySearchFunc(ix.buckets, end, func(b *seenBucket, t time.Time) int { return b.end.Compare(t) })
+	if ok {
+		return ix.buckets[i]
+	}
+	// Size a new bucket like its predecessor (buckets of a steady stream
+	// hold about as many keys), so that it rarely has to grow.
+	hint := 0
+	if i > 0 {
+		hint = ix.buckets[i-1].adds
+	}
+	b := &seenBucket{end: end}
+	b.reset(hint)
+	ix.buckets = slices.Insert(ix.buckets, i, b)
+	return b
+}
+
+// isSeen reports whether a record with this source and id was seen and is
+// still kept (SPEC 2).
+func (tx *Tx) isSeen(source, id string) (bool, error) {
+	if !tx.seen.built {
+		if err := tx.buildSeen(); err != nil {
+			return false, err
+		}
+	}
+	suffix := seenSuffix(source, id)
+	h := maphash.Bytes(tx.seen.seed, suffix)
+	for _, b := range tx.seen.buckets {
+		if !b.mayContain(h) {
+			continue
+		}
+		v, ok, err := tx.kv.Get(seenKey(b.end, suffix))
+		if err != nil {
+			return false, err
+		}
+		if !ok {
+			continue
+		}
+		if len(v) == 1 && v[0] == dedupeCase {
+			return true, nil
+		}
+		if len(v) == 8 && !readTime(v).Before(tx.clock) {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// addSeen writes a de-duplication key with value v into the bucket ending
+// at end.
+func (tx *Tx) addSeen(end time.Time, suffix, v []byte) error {
+	if !tx.seen.built {
+		if err := tx.buildSeen(); err != nil {
+			return err
+		}
+	}
+	b := tx.bucket(end)
+	if b.full() {
+		// Rebuild from the live keys (the state has this batch's writes)
+		// with room for as many again.
+		n := 0
+		lo := timeBound(pDedupe, end)
+		if err := tx.kv.Scan(lo, prefixEnd(lo), func(_, _ []byte) error { n++; return nil }); err != nil {
+			return err
+		}
+		b.reset(n)
+		if err := tx.fillBucket(b); err != nil {
+			return err
+		}
+	}
+	b.add(maphash.Bytes(tx.seen.seed, suffix))
+	return tx.kv.Set(seenKey(end, suffix), v)
+}
+
+// markSeen keeps the key of a record at t for the window, unless the window
+// has already passed.
+func (tx *Tx) markSeen(source, id string, t time.Time) error {
+	exp := t.Add(tx.pol.DedupeWindow)
+	if exp.Before(tx.clock) {
+		return nil
+	}
+	return tx.addSeen(tx.bucketEnd(exp), seenSuffix(source, id), appendTime(nil, exp))
+}
+
+// holdSeen keeps the key of a trigger while its case is retained.
+func (tx *Tx) holdSeen(source, id string) error {
+	return tx.addSeen(maxTime, seenSuffix(source, id), []byte{dedupeCase})
+}
+
+// releaseSeen deletes the key a case held.
+func (tx *Tx) releaseSeen(source, id string) error {
+	return tx.kv.Delete(seenKey(maxTime, seenSuffix(source, id)))
+}
+
+// expireSeen drops the buckets whose end the clock has reached: every key
+// in them has expired.
+func (tx *Tx) expireSeen() error {
+	ix := &tx.seen
+	if !ix.built {
+		if err := tx.buildSeen(); err != nil {
+			return err
+		}
+	}
+	n := 0
+	for n < len(ix.buckets) && !ix.buckets[n].end.After(tx.clock) && !ix.buckets[n].end.Equal(maxTime) {
+		n++
+	}
+	if n == 0 {
+		return nil
+	}
+	upper := timeBound(pDedupe, ix.buckets[n-1].end.Add(time.Nanosecond))
+	if err := tx.kv.DeleteRange([]byte{pDedupe}, upper); err != nil {
+		return err
+	}
+	ix.buckets = slices.Delete(ix.buckets, 0, n)
+	return nil
+}
+
+// seenFilter is a blocked Bloom filter over 64-bit hashes: the bits of a
+// hash all fall in one 512-bit block (one cache line), so a lookup costs
+// one cache miss. It is sized by the keys it was built with (2 bytes a key,
+// room for twice as many, at least minSeenKeys), capped at maxSeenBits;
+// full reports when it has taken as many keys as it was sized for and
+// should be rebuilt from the live keys (deleted keys stay in it until
+// then). At the cap it only answers "maybe" more often.
 type seenFilter struct {
 	blocks   [][8]uint64
-	seed     maphash.Seed
 	adds     int
 	capacity int
-	built    bool
 }
 
 const (
 	seenBitsPerKey = 16
 	seenHashes     = 6
-	minSeenKeys    = 1 << 16
+	minSeenKeys    = 1 << 12
 	maxSeenBits    = 1 << 28 // 32 MiB
 )
 
-// reset sizes an empty filter for n keys already present plus as many
-// added.
+// reset empties the filter and sizes it for n keys plus as many added.
 func (f *seenFilter) reset(n int) {
 	f.capacity = max(2*n, minSeenKeys)
 	nbits := min(f.capacity*seenBitsPerKey, maxSeenBits)
@@ -48,14 +268,11 @@ func (f *seenFilter) reset(n int) {
 	} else {
 		f.blocks = make([][8]uint64, nblocks)
 	}
-	f.seed = maphash.MakeSeed()
 	f.adds = 0
-	f.built = true
 }
 
-// locate returns the block of key and the mask of its bits in each word.
-func (f *seenFilter) locate(key []byte) (*[8]uint64, [8]uint64) {
-	h := maphash.Bytes(f.seed, key)
+// locate returns the block of hash h and the mask of its bits in each word.
+func (f *seenFilter) locate(h uint64) (*[8]uint64, [8]uint64) {
 	hi, _ := bits.Mul64(h, uint64(len(f.blocks)))
 	blk := &f.blocks[hi]
 	// The bit positions come from a remix of h, so that they do not
@@ -70,18 +287,18 @@ func (f *seenFilter) locate(key []byte) (*[8]uint64, [8]uint64) {
 	return blk, m
 }
 
-// add records key.
-func (f *seenFilter) add(key []byte) {
-	blk, m := f.locate(key)
+// add records h.
+func (f *seenFilter) add(h uint64) {
+	blk, m := f.locate(h)
 	for i := range blk {
 		blk[i] |= m[i]
 	}
 	f.adds++
 }
 
-// mayContain reports whether key may have been added; false is certain.
-func (f *seenFilter) mayContain(key []byte) bool {
-	blk, m := f.locate(key)
+// mayContain reports whether h may have been added; false is certain.
+func (f *seenFilter) mayContain(h uint64) bool {
+	blk, m := f.locate(h)
 	for i := range blk {
 		if blk[i]&m[i] != m[i] {
 			return false
@@ -90,44 +307,5 @@ func (f *seenFilter) mayContain(key []byte) bool {
 	return true
 }
 
-// full reports whether the filter has taken as many keys as it was sized
-// for, and should be rebuilt from the live keys.
+// full reports whether the filter has taken the keys it was sized for.
 func (f *seenFilter) full() bool { return f.adds >= f.capacity }
-
-// seenKey reports whether the de-duplication key dk is in the state,
-// consulting the filter first.
-func (tx *Tx) seenKey(dk []byte) (bool, error) {
-	if !tx.seen.built || tx.seen.full() {
-		if err := tx.buildSeen(); err != nil {
-			return false, err
-		}
-	}
-	if !tx.seen.mayContain(dk) {
-		return false, nil
-	}
-	_, ok, err := tx.kv.Get(dk)
-	return ok, err
-}
-
-// buildSeen rebuilds the filter from the de-duplication keys in the state.
-func (tx *Tx) buildSeen() error {
-	lo, hi := []byte{pDedupe}, []byte{pDedupe + 1}
-	n := 0
-	if err := tx.kv.Scan(lo, hi, func(_, _ []byte) error { n++; return nil }); err != nil {
-		return err
-	}
-	tx.seen.reset(n)
-	err := tx.kv.Scan(lo, hi, func(k, _ []byte) error { tx.seen.add(k); return nil })
-	if err != nil {
-		tx.seen.built = false
-	}
-	return err
-}
-
-// setSeen writes the de-duplication key dk with value v.
-func (tx *Tx) setSeen(dk, v []byte) error {
-	if tx.seen.built {
-		tx.seen.add(dk)
-	}
-	return tx.kv.Set(dk, v)
-}

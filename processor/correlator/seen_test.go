@@ -2,6 +2,8 @@ package correlator
 
 import (
 	"fmt"
+	"hash/maphash"
+	"strings"
 	"testing"
 	"time"
 
@@ -10,21 +12,24 @@ import (
 	"github.com/jmlwatch/jmlwatch/processor/policy"
 )
 
+func hashOf(seed maphash.Seed, b []byte) uint64 { return maphash.Bytes(seed, b) }
+
 func TestSeenFilter(t *testing.T) {
-	var f seenFilter
-	f.reset(0)
+	seed := maphash.MakeSeed()
 	const n = 50_000
+	var f seenFilter
+	f.reset(n) // room for 2n
 	for i := range n {
-		f.add(fmt.Appendf(nil, "dsrc\x00in-%d", i))
+		f.add(hashOf(seed, fmt.Appendf(nil, "src\x00in-%d", i)))
 	}
 	for i := range n {
-		if !f.mayContain(fmt.Appendf(nil, "dsrc\x00in-%d", i)) {
+		if !f.mayContain(hashOf(seed, fmt.Appendf(nil, "src\x00in-%d", i))) {
 			t.Fatalf("false negative for key %d", i)
 		}
 	}
 	fp := 0
 	for i := range n {
-		if f.mayContain(fmt.Appendf(nil, "dsrc\x00out-%d", i)) {
+		if f.mayContain(hashOf(seed, fmt.Appendf(nil, "src\x00out-%d", i))) {
 			fp++
 		}
 	}
@@ -37,67 +42,120 @@ func TestSeenFilter(t *testing.T) {
 	}
 }
 
-// TestSeenFilterState: a repeat is a duplicate when its key was written by
-// an earlier Tx (the filter is built from the state), when it was written
-// by this Tx, and after the filter filled up and was rebuilt.
-func TestSeenFilterState(t *testing.T) {
-	pol, err := policy.Parse([]byte("slas:\n  - {kind: leaver, deadline: 24h}\n  - {kind: nhi, deadline: 168h}\n  - {kind: joiner, deadline: 0s}\n  - {kind: mover, deadline: 72h}\n"), "test")
+// TestSeenState: a repeat is a duplicate when its key was written by an
+// earlier Tx (the index is built from the state), when it was written by
+// this Tx, and after its bucket's filter filled up and was rebuilt; once
+// the clock passes its expiry it is not, and its bucket is deleted.
+func TestSeenState(t *testing.T) {
+	pol, err := policy.Parse([]byte("dedupe_window: 16h\nslas:\n  - {kind: leaver, deadline: 24h}\n  - {kind: nhi, deadline: 168h}\n  - {kind: joiner, deadline: 0s}\n  - {kind: mover, deadline: 72h}\n"), "test")
 	if err != nil {
 		t.Fatal(err)
 	}
 	kv := memkv.New()
 	c := New(pol)
-	snap := func(id string) *events.Input {
-		return &events.Input{ID: id, Source: "hr", Type: events.TypeHRSnapshot, Time: time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC),
-			HR: &events.HRData{WorkerID: "w1"}}
-	}
-	apply := func(tx *Tx, id string) Outcome {
+	t0 := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+	apply := func(tx *Tx, id string, at time.Time) Outcome {
 		t.Helper()
-		_, oc, err := tx.Apply(snap(id), nil)
+		if _, err := tx.Advance(at, nil); err != nil {
+			t.Fatal(err)
+		}
+		_, oc, err := tx.Apply(&events.Input{ID: id, Source: "hr", Type: events.TypeHRSnapshot, Time: t0,
+			HR: &events.HRData{WorkerID: "w1"}}, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
 		return oc
 	}
+	dkeys := func() (n int) {
+		for _, k := range kv.Keys() {
+			if k[0] == pDedupe {
+				n++
+			}
+		}
+		return n
+	}
 	tx1 := c.NewTx(kv)
-	if oc := apply(tx1, "e1"); oc != Applied {
+	if oc := apply(tx1, "e1", t0); oc != Applied {
 		t.Fatalf("first e1: %v", oc)
 	}
 	if err := tx1.Flush(); err != nil {
 		t.Fatal(err)
 	}
 	tx2 := c.NewTx(kv)
-	if oc := apply(tx2, "e1"); oc != Duplicate {
+	if oc := apply(tx2, "e1", t0); oc != Duplicate {
 		t.Fatalf("e1 again in a new Tx: %v, want duplicate", oc)
 	}
-	if oc := apply(tx2, "e2"); oc != Applied {
+	if oc := apply(tx2, "e2", t0); oc != Applied {
 		t.Fatalf("first e2: %v", oc)
 	}
-	if oc := apply(tx2, "e2"); oc != Duplicate {
+	if oc := apply(tx2, "e2", t0); oc != Duplicate {
 		t.Fatalf("e2 again: %v, want duplicate", oc)
 	}
-	// Fill the filter so that the next lookup rebuilds it.
-	tx2.seen.adds = tx2.seen.capacity
-	if oc := apply(tx2, "e1"); oc != Duplicate {
-		t.Fatalf("e1 after a rebuild: %v, want duplicate", oc)
+	for _, b := range tx2.seen.buckets {
+		b.adds = b.capacity // full: the next add rebuilds it
 	}
-	if tx2.seen.full() {
-		t.Fatal("filter still full after the rebuild")
+	if oc := apply(tx2, "e3", t0); oc != Applied {
+		t.Fatalf("first e3: %v", oc)
+	}
+	for _, id := range []string{"e1", "e2", "e3"} {
+		if oc := apply(tx2, id, t0.Add(16*time.Hour)); oc != Duplicate {
+			t.Fatalf("%s at the clock = expiry: %v, want duplicate", id, oc)
+		}
+	}
+	if n := dkeys(); n != 3 {
+		t.Fatalf("%d de-duplication keys, want 3", n)
+	}
+	// Past the expiry (t0 + 16h) and the end of its bucket (1h wide).
+	if oc := apply(tx2, "e1", t0.Add(17*time.Hour)); oc != Applied {
+		t.Fatalf("e1 past the window: %v, want applied", oc)
+	}
+	if n := dkeys(); n != 0 {
+		t.Fatalf("%d de-duplication keys after the window, want 0 (the record at t0 is past it)", n)
 	}
 }
 
 func BenchmarkSeenFilter(b *testing.B) {
+	seed := maphash.MakeSeed()
 	var f seenFilter
 	f.reset(1 << 20)
 	for i := range 1 << 20 {
-		f.add(fmt.Appendf(nil, "dsrc\x00in-%d", i))
+		f.add(hashOf(seed, fmt.Appendf(nil, "src\x00in-%d", i)))
 	}
-	keys := make([][]byte, 1024)
+	keys := make([]uint64, 1024)
 	for i := range keys {
-		keys[i] = fmt.Appendf(nil, "dsrc\x00out-%d", i)
+		keys[i] = hashOf(seed, fmt.Appendf(nil, "src\x00out-%d", i))
 	}
 	b.ResetTimer()
 	for i := 0; b.Loop(); i++ {
 		f.mayContain(keys[i&1023])
+	}
+}
+
+// TestStateFormat: a new state is stamped with the format; a state of
+// another format, or of format 1 (a clock and no version key), is refused.
+func TestStateFormat(t *testing.T) {
+	pol, err := policy.Parse([]byte("slas:\n  - {kind: leaver, deadline: 24h}\n  - {kind: nhi, deadline: 168h}\n  - {kind: joiner, deadline: 0s}\n  - {kind: mover, deadline: 72h}\n"), "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := New(pol)
+	kv := memkv.New()
+	if _, err := c.NewTx(kv).Clock(); err != nil {
+		t.Fatalf("new state: %v", err)
+	}
+	if v, ok, _ := kv.Get([]byte{keyFormatB}); !ok || len(v) != 1 || v[0] != stateFormat {
+		t.Fatalf("format key = %v, %v", v, ok)
+	}
+	if _, err := c.NewTx(kv).Clock(); err != nil {
+		t.Fatalf("same format: %v", err)
+	}
+	old := memkv.New()
+	_ = old.Set([]byte{keyClockB}, appendTime(nil, time.Unix(0, 0)))
+	if _, err := c.NewTx(old).Clock(); err == nil || !strings.Contains(err.Error(), "state format 1") {
+		t.Fatalf("format 1 state: %v, want a refusal", err)
+	}
+	_ = kv.Set([]byte{keyFormatB}, []byte{stateFormat + 1})
+	if _, err := c.NewTx(kv).Clock(); err == nil || !strings.Contains(err.Error(), "--rebuild") {
+		t.Fatalf("newer format: %v, want a refusal naming --rebuild", err)
 	}
 }

@@ -21,7 +21,6 @@ const (
 
 // Retention timer types.
 const (
-	rDedupe  = 'd' // source, id
 	rCase    = 'c' // worker, case_id
 	rAccount = 'a' // worker, system, account_id
 	rEnt     = 'e' // worker, system, entitlement
@@ -197,7 +196,10 @@ func (tx *Tx) fire(out []events.Output) ([]events.Output, error) {
 	if err != nil {
 		return out, err
 	}
-	return out, tx.fireQueue(&tx.retention, func(k, _ []byte) error { return tx.fireRetention(k) })
+	if err := tx.fireQueue(&tx.retention, func(k, _ []byte) error { return tx.fireRetention(k) }); err != nil {
+		return out, err
+	}
+	return out, tx.expireSeen()
 }
 
 func (tx *Tx) fireTimer(k, v []byte, out []events.Output) ([]events.Output, error) {
@@ -274,7 +276,7 @@ func (tx *Tx) fireUnowned(v []byte, out []events.Output) ([]events.Output, error
 // type typ, 0 for an unknown type.
 func retentionParts(typ byte) int {
 	switch typ {
-	case rDedupe, rCase, rNHI, rLeaver, rHeld:
+	case rCase, rNHI, rLeaver, rHeld:
 		return 2
 	case rAccount, rEnt, rHolding, rTicket:
 		return 3
@@ -295,8 +297,6 @@ func (tx *Tx) fireRetention(k []byte) error {
 		return fmt.Errorf("correlator: malformed retention key %q", k)
 	}
 	switch typ {
-	case rDedupe:
-		return tx.kv.Delete(key(pDedupe, p[0], p[1]))
 	case rCase:
 		w, err := tx.loadWorker(p[0])
 		if err != nil {
@@ -405,7 +405,7 @@ func (tx *Tx) dropCaseIndex(c *caseState) error {
 	if source == "" && id == "" {
 		return nil // written before the case held the key: it has its own timer
 	}
-	if err := tx.kv.Delete(key(pDedupe, source, id)); err != nil {
+	if err := tx.releaseSeen(source, id); err != nil {
 		return err
 	}
 	return tx.markSeen(source, id, c.RecordedAt)

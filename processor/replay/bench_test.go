@@ -6,7 +6,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"os"
+	"runtime/pprof"
 	"syscall"
 	"testing"
 	"time"
@@ -126,13 +128,53 @@ func runBench(b *testing.B, pol *policy.Policy, db *store.DB, srcs ...replay.Sou
 	return sum
 }
 
-// lifecycle returns n lifecycle records: for successive workers a leaver
-// trigger and the disable that completes it.
-func lifecycle(n int) [][]byte {
+// workerOrder returns the worker of the i-th lifecycle pair: workers in id
+// order (the best case for Pebble's block cache and the memtable), or in a
+// fixed pseudo-random order, as real events arrive.
+func workerOrder(random bool) func(i int) string {
+	perm := make([]int, benchWorkers)
+	for i := range perm {
+		perm[i] = i
+	}
+	if random {
+		rand.New(rand.NewPCG(1, 2)).Shuffle(len(perm), func(i, j int) { perm[i], perm[j] = perm[j], perm[i] })
+	}
+	return func(i int) string { return fmt.Sprintf("w%07d", perm[i%benchWorkers]) }
+}
+
+var orders = []struct {
+	name   string
+	random bool
+}{{"order=id", false}, {"order=random", true}}
+
+// profileTimed writes a CPU profile of the timed part of a benchmark to
+// $JMLWATCH_BENCH_CPUPROFILE, if set (go test -cpuprofile would include
+// the seconds spent loading the workers).
+func profileTimed(b *testing.B) {
+	path := os.Getenv("JMLWATCH_BENCH_CPUPROFILE")
+	if path == "" {
+		return
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	})
+}
+
+// lifecycle returns n lifecycle records: for successive workers (in the
+// order of worker) a leaver trigger and the disable that completes it.
+func lifecycle(n int, worker func(int) string) [][]byte {
 	recs := make([][]byte, 0, n)
 	start := benchBase.Add(30 * 24 * time.Hour)
 	for i := 0; len(recs) < n; i++ {
-		w := fmt.Sprintf("w%07d", i%benchWorkers)
+		w := worker(i)
 		t := start.Add(time.Duration(i) * time.Minute)
 		recs = append(recs, ce(events.TypeHRLeaver, fmt.Sprintf("L%d", i), t,
 			map[string]any{"worker_id": w, "effective_at": t.Format(time.RFC3339), "reason": "voluntary"}))
@@ -146,13 +188,18 @@ func lifecycle(n int) [][]byte {
 
 // BenchmarkReplayLifecycle is workload (a): lifecycle events only.
 func BenchmarkReplayLifecycle(b *testing.B) {
-	pol := benchPolicy(b)
-	db := loadWorkers(b, pol, benchWorkers)
-	recs := lifecycle(b.N)
-	b.ResetTimer()
-	start, cpu := time.Now(), cpuTime()
-	runBench(b, pol, db, &byteSource{recs: recs, decode: events.DecodeStructured})
-	report(b, b.N, start, cpu, "events")
+	for _, o := range orders {
+		b.Run(o.name, func(b *testing.B) {
+			pol := benchPolicy(b)
+			db := loadWorkers(b, pol, benchWorkers)
+			recs := lifecycle(b.N, workerOrder(o.random))
+			b.ResetTimer()
+			profileTimed(b)
+			start, cpu := time.Now(), cpuTime()
+			runBench(b, pol, db, &byteSource{recs: recs, decode: events.DecodeStructured})
+			report(b, b.N, start, cpu, "events")
+		})
+	}
 }
 
 // BenchmarkReplayMixed is workload (b): about 20 Okta noise records
@@ -165,7 +212,7 @@ func BenchmarkReplayMixed(b *testing.B) {
 		b.Fatal(err)
 	}
 	noise = bytes.Join(bytes.Fields(noise), []byte(" "))
-	life := lifecycle(b.N/21 + 1)
+	life := lifecycle(b.N/21+1, workerOrder(true))
 	var noiseRecs [][]byte
 	start := benchBase.Add(30 * 24 * time.Hour)
 	for i := 0; len(noiseRecs)+len(life) < b.N; i++ {
@@ -174,6 +221,7 @@ func BenchmarkReplayMixed(b *testing.B) {
 	}
 	aliases := pol.Aliases
 	b.ResetTimer()
+	profileTimed(b)
 	start, cpu := time.Now(), cpuTime()
 	sum := runBench(b, pol, db,
 		&byteSource{recs: life, decode: events.DecodeStructured},
@@ -182,27 +230,36 @@ func BenchmarkReplayMixed(b *testing.B) {
 }
 
 // BenchmarkNaiveReadModifyWrite is the reference: one Pebble read and one
-// write (its own unsynced commit) per event on the same store and cache
-// size, with nothing else done.
+// write (its own unsynced commit) per event of workload (a), of the event's
+// worker, on the same store and cache size, with nothing else done.
 func BenchmarkNaiveReadModifyWrite(b *testing.B) {
-	pol := benchPolicy(b)
-	db := loadWorkers(b, pol, benchWorkers)
-	b.ResetTimer()
-	start, cpu := time.Now(), cpuTime()
-	for i := range b.N {
-		k := fmt.Appendf(nil, "w%s", fmt.Sprintf("w%07d", i%benchWorkers))
-		v, _, err := db.Get(k)
-		if err != nil {
-			b.Fatal(err)
-		}
-		v = append(v, 'x')
-		batch := db.NewBatch()
-		if err := batch.Set(k, v[:len(v)-1]); err != nil {
-			b.Fatal(err)
-		}
-		if err := batch.Commit(false); err != nil {
-			b.Fatal(err)
-		}
+	for _, o := range orders {
+		b.Run(o.name, func(b *testing.B) {
+			pol := benchPolicy(b)
+			db := loadWorkers(b, pol, benchWorkers)
+			worker := workerOrder(o.random)
+			keys := make([][]byte, b.N)
+			for i := range keys {
+				keys[i] = []byte("w" + worker(i/2)) // a leaver and its disable
+			}
+			b.ResetTimer()
+			profileTimed(b)
+			start, cpu := time.Now(), cpuTime()
+			for _, k := range keys {
+				v, _, err := db.Get(k)
+				if err != nil {
+					b.Fatal(err)
+				}
+				v = append(v, 'x')
+				batch := db.NewBatch()
+				if err := batch.Set(k, v[:len(v)-1]); err != nil {
+					b.Fatal(err)
+				}
+				if err := batch.Commit(false); err != nil {
+					b.Fatal(err)
+				}
+			}
+			report(b, b.N, start, cpu, "events")
+		})
 	}
-	report(b, b.N, start, cpu, "events")
 }

@@ -33,6 +33,16 @@ func (kv *KV) Delete(key []byte) error {
 	return nil
 }
 
+// DeleteRange deletes every key in [lower, upper).
+func (kv *KV) DeleteRange(lower, upper []byte) error {
+	for k := range kv.m {
+		if k >= string(lower) && k < string(upper) {
+			delete(kv.m, k)
+		}
+	}
+	return nil
+}
+
 // Scan calls fn for every key in [lower, upper) in order (upper nil: no
 // bound), stopping at fn's first error, which it returns.
 func (kv *KV) Scan(lower, upper []byte, fn func(k, v []byte) error) error {
