@@ -16,6 +16,16 @@ var validCases = []string{
 	`[[[[[]]]]]`,
 	`"\/\b\f\n\r\t\\\""`,
 	`1E+2`,
+	// The compact sequences validate takes at once (`":"`, `","`, `":{"`)
+	// in every container and position, and next to the general paths.
+	`{"a":{"b":{"c":"d"}},"e":["f","g"],"h":"i"}`,
+	`["a","b",["c","d"],{"e":"f","g":{"h":"i"}},"j"]`,
+	`{"a":{"b":"c","d":{}},"e":{"f":[]},"g":{"h":{"i":null}}}`,
+	`{"#":"#","a":"#b","\"":"\"","\\":"\\"}`,
+	`{"a":"b" , "c" : "d","e":"f","g":"h"}`,
+	`{"0123456789abcdef":"0123456789abcdef","k":"v"}`,
+	`["","",""]`, `{"":""}`, `{"":{"":""}}`,
+	`{"a":null}`, `{"a":null,"b":{"c":null},"d":[null]}`,
 }
 
 var invalidCases = []string{
@@ -23,6 +33,10 @@ var invalidCases = []string{
 	`{a:1}`, `{"a":1}{}`, `{"a":1} x`, `01`, `-`, `1.`, `.5`, `1e`, `1e+`, `+1`,
 	`tru`, `nul`, `falsey`, `"abc`, `"\x"`, `"\u12"`, `"\u12g4"`, "\"a\x01b\"",
 	`{"a":"b"`, `["a",`, `"\`, `NaN`, `Infinity`,
+	`"a","b"`, `{"a":"b","c"}`, `{"a":{"b"}}`, `{"a":{"b":}}`, `["a","b":"c"]`,
+	`{"a":{"b":"c"]}`, `["a",{"b":"c"}}`, `{"a":"b",}`, `{"a":"b","`, `{"a":"`, `{"a":{"`,
+	"{\"a\":\"b\x1f\",\"c\":\"d\"}", "{\"a\x00\":{\"b\":1}}", `{"a":"b\",`,
+	`{"a":nul}`, `{"a":nulx}`, `{"a":nullx}`, `{"a":nu`, `{"a":null`, `{"a":null,}`, `{"a":nuLL}`,
 }
 
 func TestValid(t *testing.T) {
@@ -52,6 +66,58 @@ func TestValidDepth(t *testing.T) {
 	tooDeep := "[" + deep + "]"
 	if Valid([]byte(tooDeep)) {
 		t.Errorf("nesting beyond MaxDepth accepted")
+	}
+}
+
+// TestValidDeepObjects nests objects through the `":{"` step and mixes
+// objects and arrays beyond the 64 containers the register bit stack holds.
+func TestValidDeepObjects(t *testing.T) {
+	objs := func(n int) string { return strings.Repeat(`{"a":`, n) + `1` + strings.Repeat(`}`, n) }
+	if !Valid([]byte(objs(MaxDepth))) {
+		t.Errorf("object nesting of MaxDepth rejected")
+	}
+	if Valid([]byte(objs(MaxDepth + 1))) {
+		t.Errorf("object nesting beyond MaxDepth accepted")
+	}
+	for _, n := range []int{63, 64, 65, 130, 200} {
+		open := strings.Repeat(`{"a":[`, n)
+		closing := strings.Repeat(`]}`, n)
+		if c := open + `"x"` + closing; !Valid([]byte(c)) {
+			t.Errorf("%d nested object/array pairs rejected", n)
+		}
+		// The same with the two innermost closers swapped, and with the
+		// outermost two swapped: both must fail, found only by a bit stack
+		// that survives the overflow.
+		if c := open + `"x"` + `}]` + closing[2:]; Valid([]byte(c)) {
+			t.Errorf("%d pairs, innermost closers swapped: accepted", n)
+		}
+		if c := open + `"x"` + closing[:len(closing)-2] + `}]`; Valid([]byte(c)) {
+			t.Errorf("%d pairs, outermost closers swapped: accepted", n)
+		}
+	}
+}
+
+// TestPlainEscaped checks the 8-byte steps of Plain and Escaped against the
+// byte loop, with the byte that matters at every position of short and long
+// strings.
+func TestPlainEscaped(t *testing.T) {
+	for n := 0; n <= 20; n++ {
+		for pos := -1; pos < n; pos++ {
+			for _, c := range []byte{'\\', 0x80, 0xff, '"', 'a', 0x5d, 0x5b} {
+				b := bytes.Repeat([]byte{'x'}, n)
+				if pos >= 0 {
+					b[pos] = c
+				}
+				wantEsc := bytes.IndexByte(b, '\\') >= 0
+				wantPlain := !wantEsc && bytes.IndexFunc(b, func(r rune) bool { return r >= 0x80 || r == 0xfffd }) < 0
+				if got := Escaped(b); got != wantEsc {
+					t.Errorf("Escaped(%q) = %v", b, got)
+				}
+				if got := Plain(b); got != wantPlain {
+					t.Errorf("Plain(%q) = %v", b, got)
+				}
+			}
+		}
 	}
 }
 
@@ -181,6 +247,32 @@ func TestParseTime(t *testing.T) {
 		got, ok := ParseTime([]byte(c))
 		if ok != (err == nil) || (ok && (!got.Equal(want) || got.Location() != time.UTC)) {
 			t.Errorf("ParseTime(%q) = %v, %v; time.Parse: %v, %v", c, got, ok, want, err)
+		}
+	}
+}
+
+// TestParseTimeFast compares ParseTime with time.Parse on the form its fast
+// path takes, over every day of 1969 to 2101 and the edges of each field.
+func TestParseTimeFast(t *testing.T) {
+	check := func(s string) {
+		t.Helper()
+		want, err := time.Parse(time.RFC3339Nano, s)
+		got, ok := ParseTime([]byte(s))
+		if ok != (err == nil) || (ok && (!got.Equal(want) || got.Location() != time.UTC)) {
+			t.Fatalf("ParseTime(%q) = %v, %v; time.Parse: %v, %v", s, got, ok, want, err)
+		}
+	}
+	for d := time.Date(1969, 1, 1, 0, 0, 0, 0, time.UTC); d.Year() < 2102; d = d.AddDate(0, 0, 1) {
+		check(d.Format("2006-01-02T15:04:05Z"))
+	}
+	for _, date := range []string{"2000-02-29", "2100-02-29", "2024-02-29", "2023-02-29", "2026-04-31",
+		"2026-12-31", "2026-00-10", "2026-01-00", "2026-01-32", "1970-01-01", "1969-12-31", "9999-12-31", "0000-01-01"} {
+		for _, clock := range []string{"00:00:00", "23:59:59", "24:00:00", "12:60:00", "12:00:60", "1a:00:00", "12:00:0x"} {
+			for _, frac := range []string{"", ".", ".1", ".12", ".123456789", ".1234567891", ".0000000001", ".x", ".1x"} {
+				for _, zone := range []string{"Z", "z", "+00:00", "-01:30", "", "ZZ"} {
+					check(date + "T" + clock + frac + zone)
+				}
+			}
 		}
 	}
 }

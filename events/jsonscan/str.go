@@ -22,8 +22,16 @@ func String(data []byte, s Span) (raw []byte, ok bool) {
 // Escaped equals a literal exactly when its bytes do, so decoders switch on
 // string(key) and decode only in the rare Escaped case.
 func Escaped(raw []byte) bool {
-	for _, c := range raw {
-		if c == '\\' {
+	i := 0
+	for ; i+8 <= len(raw); i += 8 {
+		// 8 bytes at a time: a backslash is a zero byte of b, and b-lsb
+		// borrows into the high bit of the lowest zero byte.
+		if b := word(raw, i) ^ backslash; (b-lsb)&^b&msb != 0 {
+			return true
+		}
+	}
+	for ; i < len(raw); i++ {
+		if raw[i] == '\\' {
 			return true
 		}
 	}
@@ -32,8 +40,17 @@ func Escaped(raw []byte) bool {
 
 // Plain reports whether raw needs no decoding: no escapes and only ASCII.
 func Plain(raw []byte) bool {
-	for _, c := range raw {
-		if c == '\\' || c >= utf8.RuneSelf {
+	i := 0
+	for ; i+8 <= len(raw); i += 8 {
+		// As in Escaped; a byte >= 0x80 sets its own high bit, and in a word
+		// without one, b-lsb sets a high bit only at or above a backslash.
+		x := word(raw, i)
+		if b := x ^ backslash; ((b-lsb)|x)&msb != 0 {
+			return false
+		}
+	}
+	for ; i < len(raw); i++ {
+		if c := raw[i]; c == '\\' || c >= utf8.RuneSelf {
 			return false
 		}
 	}
@@ -204,6 +221,9 @@ func foldEqual(b []byte, lit string) bool {
 // time.Parse(time.RFC3339Nano, ...) does, and returns it in UTC. It does not
 // allocate unless raw has escapes.
 func ParseTime(raw []byte) (time.Time, bool) {
+	if t, ok := parseTimeZ(raw); ok {
+		return t, true
+	}
 	if !Plain(raw) {
 		raw = AppendString(nil, raw)
 	}
@@ -218,4 +238,87 @@ func ParseTime(raw []byte) (time.Time, bool) {
 		return time.Time{}, false
 	}
 	return t.UTC(), true
+}
+
+// parseTimeZ is the fast path of ParseTime for the form the vendor APIs
+// send, "2006-01-02T15:04:05Z" with an optional fraction of 1 to 9 digits,
+// from 1970 on. It reports false for anything else, which time.Parse then
+// decides; what it accepts, time.Parse accepts with the same result (the
+// field ranges are the ones time.Parse checks). It is about three times
+// faster than time.Parse, which matters for skipped records: their only
+// decoded field is the time.
+func parseTimeZ(b []byte) (time.Time, bool) {
+	n := len(b)
+	if n < 20 || b[n-1] != 'Z' || b[4] != '-' || b[7] != '-' || b[10] != 'T' || b[13] != ':' || b[16] != ':' {
+		return time.Time{}, false
+	}
+	year, ok1 := decimal(b[0:4])
+	month, ok2 := decimal(b[5:7])
+	day, ok3 := decimal(b[8:10])
+	hour, ok4 := decimal(b[11:13])
+	minute, ok5 := decimal(b[14:16])
+	sec, ok6 := decimal(b[17:19])
+	if !(ok1 && ok2 && ok3 && ok4 && ok5 && ok6) || year < 1970 || month < 1 || month > 12 || day < 1 ||
+		day > daysIn(month, year) || hour > 23 || minute > 59 || sec > 59 {
+		return time.Time{}, false
+	}
+	nsec := 0
+	if n > 20 {
+		frac := b[20 : n-1]
+		if b[19] != '.' || len(frac) == 0 || len(frac) > 9 {
+			return time.Time{}, false
+		}
+		f, ok := decimal(frac)
+		if !ok {
+			return time.Time{}, false
+		}
+		for k := len(frac); k < 9; k++ {
+			f *= 10
+		}
+		nsec = f
+	}
+	days := daysSinceEpoch(year, month, day)
+	return time.Unix(int64(days)*86400+int64(hour*3600+minute*60+sec), int64(nsec)).UTC(), true
+}
+
+// decimal parses b, ASCII digits only, as a decimal number.
+func decimal(b []byte) (int, bool) {
+	v := 0
+	for _, c := range b {
+		c -= '0'
+		if c > 9 {
+			return 0, false
+		}
+		v = v*10 + int(c)
+	}
+	return v, true
+}
+
+// daysIn returns the number of days of month in year (proleptic Gregorian).
+func daysIn(month, year int) int {
+	switch month {
+	case 2:
+		if year%4 == 0 && (year%100 != 0 || year%400 == 0) {
+			return 29
+		}
+		return 28
+	case 4, 6, 9, 11:
+		return 30
+	}
+	return 31
+}
+
+// daysSinceEpoch returns the number of days from 1970-01-01 to the given
+// date, for years from 1970 (Howard Hinnant's days_from_civil, with years
+// starting in March so that leap days come last).
+func daysSinceEpoch(year, month, day int) int {
+	if month <= 2 {
+		year--
+	}
+	era := year / 400
+	yoe := year - era*400  // [0, 399]
+	mp := (month + 9) % 12 // March = 0
+	doy := (153*mp+2)/5 + day - 1
+	doe := yoe*365 + yoe/4 - yoe/100 + doy
+	return era*146097 + doe - 719468
 }

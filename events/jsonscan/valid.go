@@ -43,9 +43,42 @@ func WS(data []byte, i int) int {
 const (
 	lsb       = 0x0101010101010101
 	msb       = 0x8080808080808080
-	quotes    = lsb * '"'
 	backslash = lsb * '\\'
-	controls  = lsb * 0x20
+)
+
+// stops flags, in the high bit of each byte, the bytes of x (8 bytes of a
+// string, little-endian) where a string scan must stop: '"', '\\' and control
+// characters (< 0x20). Every such byte is flagged and the lowest flagged
+// byte is always one of them; a borrow can also flag a byte above a stop,
+// which is why callers only use the lowest.
+//
+// x^2 maps '"' (0x22) to 0x20 and keeps control characters below 0x20, so
+// one "less than 0x21" test (a subtraction that borrows into the high bit)
+// catches both; x^'\\' is zero at a backslash, and one subtraction of 1
+// catches that. Neither XOR touches the high bit, so clearing the bytes
+// that were >= 0x80 needs one &^ x for both tests.
+func stops(x uint64) uint64 {
+	q := x ^ (lsb * 2)
+	b := x ^ backslash
+	return ((q - lsb*0x21) | (b - lsb)) &^ x & msb
+}
+
+// word returns data[i:i+8] as a little-endian uint64. The full slice
+// expression keeps the compiler from computing (and keeping a register for)
+// the capacity of data[i:]: on the hot path that register pressure cost more
+// than the load.
+func word(data []byte, i int) uint64 {
+	return binary.LittleEndian.Uint64(data[i : i+8 : i+8])
+}
+
+// Byte sequences that are frequent in compact JSON where a string ends,
+// compared at once as (the low bytes of) a little-endian load (see
+// validate).
+const (
+	keyThenString = '"' | ':'<<8 | '"'<<16           // `":"`
+	keyThenObject = '"' | ':'<<8 | '{'<<16 | '"'<<24 // `":{"`
+	keyThenNu     = '"' | ':'<<8 | 'n'<<16 | 'u'<<24 // `":nu`, of `":null`
+	stringThenStr = '"' | ','<<8 | '"'<<16           // `","`
 )
 
 // validValue validates the value starting at data[i] (not whitespace),
@@ -76,92 +109,83 @@ func ValidMembers(data []byte, i int, fn MemberFunc) int {
 // validate is validValue, calling fn (when not nil) for each member of the
 // top-level value if it is an object.
 //
-// It is one loop with an explicit stack rather than a recursive descent, and
-// keeps few variables live across its states: the records it reads are
-// mostly short strings and small objects, where call overhead and register
-// spills would cost as much as the scanning itself.
+// It is one loop with an explicit stack rather than a recursive descent: the
+// records it reads are mostly short strings and small objects, where call
+// overhead would cost as much as the scanning. What makes it fast, measured
+// on 1-2 KB vendor records (docs/PERFORMANCE.md, "Vendor normalizers"):
+//
+//   - Few values live in registers across the loop: the position, the
+//     depth and the container bit stack. Everything the hot paths do not
+//     need (the depth limit, the overflow stack, the member callback and the
+//     current top-level member) lives in a struct in memory, so the string
+//     loops do not spill and reload registers on every iteration.
+//   - Strings are scanned 8 bytes at a time (stops).
+//   - The byte sequences that make up most of a compact record where a
+//     string ends, `":"`, `","`, `":{"` and `":null`, are each checked with
+//     one load and compare, going straight to the next string (or past the
+//     null) instead of through the general states. Anything else
+//     (whitespace, escapes, other values, the end of the buffer) takes the
+//     general path.
 func validate(data []byte, i, depth int, fn MemberFunc) int {
-	limit := MaxDepth - depth // how deep containers may nest inside this value
-	d := 0                    // containers open inside this value
-	var stk uint64            // bit k: container k+1 (k < 64) is an object
-	var deep []uint64         // the same for containers beyond 64 (rare)
-	var keyStart, keyEnd, valStart int
-	if fn != nil && (i >= len(data) || data[i] != '{') {
-		fn = nil
+	data = data[:len(data):len(data)] // capacity = length, so the loads check one bound (see word)
+	d := 0                            // containers open inside this value
+	var stk uint64                    // bit k: the container k levels out from the innermost is an object
+	var st struct {                   // state the hot paths do not need in registers
+		limit                      int      // how deep containers may nest inside this value
+		deep                       []uint64 // stk bits shifted out by nesting deeper than 64
+		fn                         MemberFunc
+		keyStart, keyEnd, valStart int // the current top-level member
+	}
+	st.limit = MaxDepth - depth
+	if fn != nil && i < len(data) && data[i] == '{' {
+		st.fn = fn
 	}
 
-value:
+value: // a value starts at i (whitespace skipped)
 	if i >= len(data) {
 		return -1
 	}
 	if d == 1 {
-		valStart = i
+		st.valStart = i
+	}
+	if data[i] == '"' {
+		i++
+		goto vstr
 	}
 	switch data[i] {
-	case '"':
-		i++
-		for {
-			for i+8 <= len(data) {
-				x := binary.LittleEndian.Uint64(data[i:])
-				q := x ^ quotes
-				b := x ^ backslash
-				m := ((q - lsb) &^ q) | ((b - lsb) &^ b) | ((x - controls) &^ x)
-				if m &= msb; m != 0 {
-					i += bits.TrailingZeros64(m) >> 3
-					goto vspecial
-				}
-				i += 8
-			}
-			for i < len(data) && data[i] != '"' && data[i] != '\\' && data[i] >= 0x20 {
-				i++
-			}
-			if i >= len(data) {
-				return -1
-			}
-		vspecial:
-			if data[i] == '"' {
-				i++
-				goto after
-			}
-			if data[i] != '\\' {
-				return -1
-			}
-			if i = escape(data, i); i < 0 {
-				return -1
-			}
-		}
 	case '{':
-		if d >= limit {
+		if d >= st.limit {
 			return -1
 		}
-		if d < 64 {
-			stk |= 1 << d
-		} else {
-			deep = setDeep(deep, d-64, true)
+		if d >= 64 {
+			st.deep = pushDeep(st.deep, d-64, stk)
 		}
+		stk = stk<<1 | 1
 		d++
-		i = WS(data, i+1)
+		i++
+		if i < len(data) && data[i] == '"' {
+			i++
+			goto kstr
+		}
+		i = WS(data, i)
 		if i < len(data) && data[i] == '}' {
 			i++
-			d--
-			goto after
+			goto pop
 		}
 		goto key
 	case '[':
-		if d >= limit {
+		if d >= st.limit {
 			return -1
 		}
-		if d < 64 {
-			stk &^= 1 << d
-		} else {
-			deep = setDeep(deep, d-64, false)
+		if d >= 64 {
+			st.deep = pushDeep(st.deep, d-64, stk)
 		}
+		stk <<= 1
 		d++
 		i = WS(data, i+1)
 		if i < len(data) && data[i] == ']' {
 			i++
-			d--
-			goto after
+			goto pop
 		}
 		goto value
 	case 't':
@@ -189,45 +213,110 @@ value:
 		goto after
 	}
 
+vstr: // inside a string value, at i
+	for i+8 <= len(data) {
+		if m := stops(word(data, i)); m != 0 {
+			i += bits.TrailingZeros64(m) >> 3
+			goto vstop
+		}
+		i += 8
+	}
+	for i < len(data) && data[i] != '"' && data[i] != '\\' && data[i] >= 0x20 {
+		i++
+	}
+	if i >= len(data) {
+		return -1
+	}
+vstop: // at a stop (see stops) inside a string value
+	if d != 0 && i+4 <= len(data) && load32(data, i)&0xFFFFFF == stringThenStr {
+		// The string closes, and a key (in an object) or another string
+		// element (in an array) follows.
+		if d == 1 && st.fn != nil {
+			st.fn(Span{st.keyStart, st.keyEnd}, Span{st.valStart, i + 1})
+		}
+		i += 3
+		if stk&1 != 0 {
+			goto kstr
+		}
+		if d == 1 {
+			st.valStart = i - 1
+		}
+		goto vstr
+	}
+	if data[i] == '"' {
+		i++
+		goto after
+	}
+	if data[i] != '\\' {
+		return -1
+	}
+	if i = escape(data, i); i < 0 {
+		return -1
+	}
+	goto vstr
+
 key: // a member key starts at i (whitespace skipped)
 	if i >= len(data) || data[i] != '"' {
 		return -1
 	}
 	i++
+kstr: // a key's contents start at i
 	if d == 1 {
-		keyStart = i
+		st.keyStart = i
 	}
-	for {
-		for i+8 <= len(data) {
-			x := binary.LittleEndian.Uint64(data[i:])
-			q := x ^ quotes
-			b := x ^ backslash
-			m := ((q - lsb) &^ q) | ((b - lsb) &^ b) | ((x - controls) &^ x)
-			if m &= msb; m != 0 {
-				i += bits.TrailingZeros64(m) >> 3
-				goto kspecial
+kmore: // inside a key, at i
+	for i+8 <= len(data) {
+		if m := stops(word(data, i)); m != 0 {
+			i += bits.TrailingZeros64(m) >> 3
+			goto kstop
+		}
+		i += 8
+	}
+	for i < len(data) && data[i] != '"' && data[i] != '\\' && data[i] >= 0x20 {
+		i++
+	}
+	if i >= len(data) {
+		return -1
+	}
+kstop: // at a stop inside a key
+	if i+4 <= len(data) {
+		switch t := load32(data, i); {
+		case t&0xFFFFFF == keyThenString:
+			if d == 1 {
+				st.keyEnd = i
+				st.valStart = i + 2
 			}
-			i += 8
+			i += 3
+			goto vstr
+		case t == keyThenNu && i+6 <= len(data) && data[i+4] == 'l' && data[i+5] == 'l':
+			if d == 1 {
+				st.keyEnd = i
+				st.valStart = i + 2
+			}
+			i += 6
+			goto after
+		case t == keyThenObject && d < 64 && d < st.limit:
+			if d == 1 {
+				st.keyEnd = i
+				st.valStart = i + 2
+			}
+			stk = stk<<1 | 1
+			d++
+			i += 4
+			goto kstr
 		}
-		for i < len(data) && data[i] != '"' && data[i] != '\\' && data[i] >= 0x20 {
-			i++
-		}
-		if i >= len(data) {
-			return -1
-		}
-	kspecial:
-		if data[i] == '"' {
-			break
-		}
+	}
+	if data[i] != '"' {
 		if data[i] != '\\' {
 			return -1
 		}
 		if i = escape(data, i); i < 0 {
 			return -1
 		}
+		goto kmore
 	}
 	if d == 1 {
-		keyEnd = i
+		st.keyEnd = i
 	}
 	i++
 	if i < len(data) && data[i] == ':' {
@@ -249,8 +338,8 @@ after: // a value ended at i
 	if d == 0 {
 		return i
 	}
-	if d == 1 && fn != nil {
-		fn(Span{keyStart, keyEnd}, Span{valStart, i})
+	if d == 1 && st.fn != nil {
+		st.fn(Span{st.keyStart, st.keyEnd}, Span{st.valStart, i})
 	}
 	if i >= len(data) || data[i] <= ' ' {
 		if i = WS(data, i); i >= len(data) {
@@ -260,49 +349,57 @@ after: // a value ended at i
 	switch data[i] {
 	case ',':
 		i++
+		if stk&1 != 0 {
+			if i < len(data) && data[i] == '"' {
+				i++
+				goto kstr
+			}
+			i = WS(data, i)
+			goto key
+		}
 		if i >= len(data) || data[i] <= ' ' {
 			i = WS(data, i)
 		}
-		if isObject(stk, deep, d-1) {
-			goto key
-		}
 		goto value
 	case '}':
-		if !isObject(stk, deep, d-1) {
+		if stk&1 == 0 {
 			return -1
 		}
 	case ']':
-		if isObject(stk, deep, d-1) {
+		if stk&1 != 0 {
 			return -1
 		}
 	default:
 		return -1
 	}
 	i++
+pop: // the innermost container closed at i
 	d--
+	stk >>= 1
+	if d >= 64 {
+		stk |= popDeep(st.deep, d-64)
+	}
 	goto after
 }
 
-// setDeep sets bit k of deep to obj, growing it as needed.
-func setDeep(deep []uint64, k int, obj bool) []uint64 {
+// load32 returns data[i:i+4] as a little-endian uint32 (see word).
+func load32(data []byte, i int) uint32 {
+	return binary.LittleEndian.Uint32(data[i : i+4 : i+4])
+}
+
+// pushDeep saves bit 63 of stk, about to be shifted out by a container
+// opening at depth 64+k, as bit k of deep.
+func pushDeep(deep []uint64, k int, stk uint64) []uint64 {
 	for len(deep) <= k>>6 {
 		deep = append(deep, 0)
 	}
-	if obj {
-		deep[k>>6] |= 1 << (k & 63)
-	} else {
-		deep[k>>6] &^= 1 << (k & 63)
-	}
+	deep[k>>6] = deep[k>>6]&^(1<<(k&63)) | (stk>>63)<<(k&63)
 	return deep
 }
 
-// isObject reports whether open container k (0-based) is an object.
-func isObject(stk uint64, deep []uint64, k int) bool {
-	if k < 64 {
-		return stk&(1<<k) != 0
-	}
-	k -= 64
-	return deep[k>>6]&(1<<(k&63)) != 0
+// popDeep returns bit k of deep as bit 63, to shift back into stk.
+func popDeep(deep []uint64, k int) uint64 {
+	return (deep[k>>6] >> (k & 63) & 1) << 63
 }
 
 // escape validates the escape sequence at data[i] ('\\') and returns the
@@ -372,15 +469,7 @@ func digits(data []byte, i int) int {
 // '\\' or a control character (< 0x20), or len(data).
 func special(data []byte, i int) int {
 	for i+8 <= len(data) {
-		x := binary.LittleEndian.Uint64(data[i:])
-		// A zero byte in x^quotes is a '"', in x^backslash a '\\'; x-controls
-		// borrows into the high bit of every byte below 0x20. The lowest flagged
-		// byte is exact (only higher ones can be false positives).
-		q := x ^ quotes
-		b := x ^ backslash
-		m := ((q - lsb) &^ q) | ((b - lsb) &^ b) | ((x - controls) &^ x)
-		m &= msb
-		if m != 0 {
+		if m := stops(word(data, i)); m != 0 {
 			return i + bits.TrailingZeros64(m)>>3
 		}
 		i += 8
