@@ -103,18 +103,7 @@ func (b *Batch) lookup(dst, key []byte) ([]byte, bool, error) {
 			return dst, false, nil
 		}
 	}
-	v, closer, err := b.db.pdb.Get(key)
-	if errors.Is(err, pebble.ErrNotFound) {
-		return dst, false, nil
-	}
-	if err != nil {
-		return dst, false, fatal("get", err)
-	}
-	dst = append(dst, v...)
-	if err := closer.Close(); err != nil {
-		return dst, false, fatal("get", err)
-	}
-	return dst, true, nil
+	return b.db.getAppend(dst, key)
 }
 
 // NewBatch returns an empty batch. It fails only after Close (returning a
@@ -392,6 +381,7 @@ func (b *Batch) Commit(sync bool) (err error) {
 		db.mu.Unlock()
 		return err
 	}
+	db.rows.commit(b.writes, b.ranges)
 	db.mu.Lock()
 	db.mu.depth = max(0, db.mu.depth-b.deleted)
 	if db.mu.owner == b {

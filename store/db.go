@@ -35,6 +35,13 @@ type Options struct {
 	// Logger receives Pebble's log lines; nil logs errors to stderr and
 	// drops the rest.
 	Logger Logger
+	// RowCacheSize is the size in bytes of a cache of whole values (see
+	// RowCachePrefixes), on top of the block cache; 0 means none.
+	RowCacheSize int64
+	// RowCachePrefixes lists the first bytes of the keys whose values the
+	// row cache holds: keys read and rewritten often, such as the
+	// correlator's worker aggregates.
+	RowCachePrefixes string
 
 	// fs, when set, replaces the file system (tests inject faults).
 	fs vfs.FS
@@ -57,6 +64,8 @@ type DB struct {
 	// writing to its batch) and a nested RLock deadlocks behind a waiting
 	// Lock.
 	calls atomic.Int64
+	// rows caches values of keys with chosen prefixes; nil if none.
+	rows *rowCache
 	// writesPool recycles the write maps of finished batches.
 	writesPool sync.Pool
 	// drained is closed by the call that ends last after Close began.
@@ -99,7 +108,11 @@ func Open(dir string, opts Options) (*DB, error) {
 		dir = "mem"
 	}
 
-	db := &DB{logger: opts.Logger, drained: make(chan struct{}), noWAL: opts.DisableWAL}
+	if opts.RowCacheSize < 0 {
+		return nil, fmt.Errorf("store: opening %s: negative row cache size %d", dir, opts.RowCacheSize)
+	}
+	db := &DB{logger: opts.Logger, drained: make(chan struct{}), noWAL: opts.DisableWAL,
+		rows: newRowCache(opts.RowCacheSize, opts.RowCachePrefixes)}
 	cache := pebble.NewCache(opts.CacheSize)
 	popts := &pebble.Options{
 		Cache:              cache,
@@ -263,18 +276,36 @@ func (db *DB) writeFailure() error {
 
 // getRaw reads any key, returning a copy.
 func (db *DB) getRaw(key []byte) ([]byte, bool, error) {
+	return db.getAppend(nil, key)
+}
+
+// getAppend appends the committed value of key to dst, through the row
+// cache for the keys it holds.
+func (db *DB) getAppend(dst, key []byte) ([]byte, bool, error) {
+	cached := db.rows.caches(key)
+	var gen uint64
+	if cached {
+		var ok bool
+		if dst, ok, gen = db.rows.get(dst, key); ok {
+			return dst, true, nil
+		}
+	}
 	v, closer, err := db.pdb.Get(key)
 	if errors.Is(err, pebble.ErrNotFound) {
-		return nil, false, nil
+		return dst, false, nil
 	}
 	if err != nil {
-		return nil, false, fatal("get", err)
+		return dst, false, fatal("get", err)
 	}
-	out := append([]byte(nil), v...)
+	if cached {
+		db.rows.fill(key, v, gen)
+	}
+	n := len(dst)
+	dst = append(dst, v...)
 	if err := closer.Close(); err != nil {
-		return nil, false, fatal("get", err)
+		return dst[:n], false, fatal("get", err)
 	}
-	return out, true, nil
+	return dst, true, nil
 }
 
 // Get returns a copy of the committed value of key and whether it exists.
@@ -287,7 +318,11 @@ func (db *DB) Get(key []byte) (v []byte, ok bool, err error) {
 	}
 	defer db.exit()
 	defer db.recoverFatal("get", &err)
-	return db.getRaw(key)
+	v, ok, err = db.getRaw(key)
+	if ok && v == nil {
+		v = []byte{} // an empty value exists: never report it as nil
+	}
+	return v, ok, err
 }
 
 // Scan calls fn for every committed key in [lower, upper) in key order; nil

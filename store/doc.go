@@ -39,6 +39,15 @@
 // order equal to commit order. A batch closed without commit gives its
 // numbers back.
 //
+// # Caches
+//
+// Pebble's block cache (Options.CacheSize) holds blocks of tables. A row
+// cache (Options.RowCacheSize, off by default) holds whole values of the
+// keys whose first byte is in Options.RowCachePrefixes: it keeps the keys a
+// caller reads and rewrites on every operation out of Pebble, whose
+// compactions leave freshly written blocks cold. Commits update it; it is
+// bounded in bytes, least recently used out.
+//
 // # Errors
 //
 // Errors name their operation and wrap their cause with %w. errors.Is(err,

@@ -19,6 +19,11 @@ type Metrics struct {
 	BlockCacheSize   int64
 	BlockCacheHits   int64
 	BlockCacheMisses int64
+	// RowCacheSize, RowCacheHits and RowCacheMisses describe the row
+	// cache (Options.RowCacheSize), zero without one.
+	RowCacheSize   int64
+	RowCacheHits   int64
+	RowCacheMisses int64
 	// OutboxDepth is the number of committed outbox entries.
 	OutboxDepth int
 	// Failed reports a fatal write error: the store accepts no writes.
@@ -35,7 +40,11 @@ func (db *DB) Metrics() (Metrics, error) {
 	db.mu.Lock()
 	depth := db.mu.depth
 	db.mu.Unlock()
+	rowSize, rowHits, rowMisses := db.rows.stats()
 	return Metrics{
+		RowCacheSize:      rowSize,
+		RowCacheHits:      rowHits,
+		RowCacheMisses:    rowMisses,
 		DiskSpaceUsage:    m.DiskSpaceUsage(),
 		Compactions:       m.Compact.Count,
 		Flushes:           m.Flush.Count,

@@ -12,15 +12,19 @@ import (
 )
 
 // TestBatchMatchesModel applies random writes (sets, deletes, range
-// deletions) through batches, committing
+// deletions) through batches, with and without a row cache, committing
 // or discarding them, and checks every read of the batch and of the DB
 // against a map model, on disk and in memory, across reopens.
 func TestBatchMatchesModel(t *testing.T) {
-	for _, env := range []string{"disk", "mem"} {
+	for _, env := range []string{"disk", "mem", "rowcache"} {
 		t.Run(env, func(t *testing.T) {
 			dir, opts := t.TempDir(), Options{}
-			if env == "mem" {
+			switch env {
+			case "mem":
 				dir, opts = "mem", Options{InMemory: true, fs: vfs.NewMem()}
+			case "rowcache":
+				// Small enough to evict: about 12 of the 40 keys.
+				opts = Options{RowCacheSize: 12 * (rowEntryOverhead + 8), RowCachePrefixes: "k"}
 			}
 			db := mustOpen(t, dir, opts)
 			defer func() { _ = db.Close() }()
@@ -62,6 +66,7 @@ func TestBatchMatchesModel(t *testing.T) {
 						}
 					case r < 9:
 						checkGet(t, b, pending, k)
+						checkGet(t, db, committed, k)
 					default:
 						lo, hi := key(), key()
 						if lo > hi {

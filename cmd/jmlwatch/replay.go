@@ -94,7 +94,10 @@ Exit status: 0 (also when records were rejected, unless --strict: then 1),
 				defer os.RemoveAll(dir)
 				stateDir = dir
 			}
-			db, err := store.Open(stateDir, store.Options{CacheSize: 64 << 20, DisableWAL: true})
+			db, err := store.Open(stateDir, store.Options{
+				CacheSize: 32 << 20, RowCacheSize: 32 << 20, RowCachePrefixes: correlator.CachedKeyPrefixes,
+				DisableWAL: true,
+			})
 			if err != nil {
 				return err
 			}

@@ -7,6 +7,11 @@ import (
 	"time"
 )
 
+// CachedKeyPrefixes lists the first bytes of the keys the correlator reads
+// and rewrites on nearly every record (worker aggregates, account links):
+// a store's row cache (store.Options.RowCachePrefixes) should hold these.
+const CachedKeyPrefixes = "wl"
+
 // Key prefixes; see the package documentation for the layout.
 const (
 	pWorker   = 'w'

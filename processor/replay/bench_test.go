@@ -27,8 +27,9 @@ import (
 // starts. Records are decoded from bytes inside the timed loop, as replay
 // does. See docs/PERFORMANCE.md for figures and method.
 const (
-	benchWorkers = 100_000
-	benchCache   = 256 << 20
+	benchWorkers  = 100_000
+	benchCache    = 256 << 20
+	benchRowCache = 32 << 20
 )
 
 // cpuTime returns the process's user+system CPU time: on a shared machine
@@ -95,7 +96,8 @@ func (s *byteSource) Next() (replay.Record, error) {
 // loadWorkers opens a store and loads n workers, each with an HR snapshot
 // and an Okta account, through the correlator.
 func loadWorkers(b *testing.B, pol *policy.Policy, n int) *store.DB {
-	db, err := store.Open(b.TempDir(), store.Options{CacheSize: benchCache, DisableWAL: true})
+	db, err := store.Open(b.TempDir(), store.Options{CacheSize: benchCache, DisableWAL: true,
+		RowCacheSize: benchRowCache, RowCachePrefixes: correlator.CachedKeyPrefixes})
 	if err != nil {
 		b.Fatal(err)
 	}

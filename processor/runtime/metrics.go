@@ -142,18 +142,21 @@ func (m *metrics) observeOutput(o events.Output) {
 type storeCollector struct{ db *store.DB }
 
 var (
-	descStoreDisk                           = prometheus.NewDesc("jmlwatch_store_disk_bytes", "Bytes on disk of the state store (tables, WAL, other files).", nil, nil)
-	descStoreCompact                        = prometheus.NewDesc("jmlwatch_store_compactions_total", "Pebble compactions since the store was opened.", nil, nil)
-	descStoreFlush                          = prometheus.NewDesc("jmlwatch_store_flushes_total", "Pebble memtable flushes since the store was opened.", nil, nil)
-	descStoreDebt                           = prometheus.NewDesc("jmlwatch_store_compaction_debt_bytes", "Estimated bytes Pebble must compact before the LSM is stable; growing: writes outpace the disk.", nil, nil)
-	descStoreReadAmp                        = prometheus.NewDesc("jmlwatch_store_read_amplification", "Sorted runs a read may visit.", nil, nil)
-	descStoreMemtable                       = prometheus.NewDesc("jmlwatch_store_memtable_bytes", "Bytes of Pebble memtables.", nil, nil)
-	descStoreCache                          = prometheus.NewDesc("jmlwatch_store_block_cache_bytes", "Bytes in the block cache.", nil, nil)
-	descStoreCacheHits                      = prometheus.NewDesc("jmlwatch_store_block_cache_hits_total", "Block cache hits since the store was opened.", nil, nil)
-	descStoreCacheMiss                      = prometheus.NewDesc("jmlwatch_store_block_cache_misses_total", "Block cache misses since the store was opened.", nil, nil)
-	descStoreFailed                         = prometheus.NewDesc("jmlwatch_store_failed", "1 after a fatal store write error (the store accepts no more writes).", nil, nil)
-	storeDescs                              = []*prometheus.Desc{descStoreDisk, descStoreCompact, descStoreFlush, descStoreDebt, descStoreReadAmp, descStoreMemtable, descStoreCache, descStoreCacheHits, descStoreCacheMiss, descStoreFailed}
-	_                  prometheus.Collector = storeCollector{}
+	descStoreDisk                              = prometheus.NewDesc("jmlwatch_store_disk_bytes", "Bytes on disk of the state store (tables, WAL, other files).", nil, nil)
+	descStoreCompact                           = prometheus.NewDesc("jmlwatch_store_compactions_total", "Pebble compactions since the store was opened.", nil, nil)
+	descStoreFlush                             = prometheus.NewDesc("jmlwatch_store_flushes_total", "Pebble memtable flushes since the store was opened.", nil, nil)
+	descStoreDebt                              = prometheus.NewDesc("jmlwatch_store_compaction_debt_bytes", "Estimated bytes Pebble must compact before the LSM is stable; growing: writes outpace the disk.", nil, nil)
+	descStoreReadAmp                           = prometheus.NewDesc("jmlwatch_store_read_amplification", "Sorted runs a read may visit.", nil, nil)
+	descStoreMemtable                          = prometheus.NewDesc("jmlwatch_store_memtable_bytes", "Bytes of Pebble memtables.", nil, nil)
+	descStoreCache                             = prometheus.NewDesc("jmlwatch_store_block_cache_bytes", "Bytes in the block cache.", nil, nil)
+	descStoreCacheHits                         = prometheus.NewDesc("jmlwatch_store_block_cache_hits_total", "Block cache hits since the store was opened.", nil, nil)
+	descStoreCacheMiss                         = prometheus.NewDesc("jmlwatch_store_block_cache_misses_total", "Block cache misses since the store was opened.", nil, nil)
+	descStoreRowCache                          = prometheus.NewDesc("jmlwatch_store_row_cache_bytes", "Bytes in the row cache (worker aggregates and account links).", nil, nil)
+	descStoreRowCacheHits                      = prometheus.NewDesc("jmlwatch_store_row_cache_hits_total", "Row cache hits since the store was opened.", nil, nil)
+	descStoreRowCacheMiss                      = prometheus.NewDesc("jmlwatch_store_row_cache_misses_total", "Row cache misses since the store was opened.", nil, nil)
+	descStoreFailed                            = prometheus.NewDesc("jmlwatch_store_failed", "1 after a fatal store write error (the store accepts no more writes).", nil, nil)
+	storeDescs                                 = []*prometheus.Desc{descStoreDisk, descStoreCompact, descStoreFlush, descStoreDebt, descStoreReadAmp, descStoreMemtable, descStoreCache, descStoreCacheHits, descStoreCacheMiss, descStoreRowCache, descStoreRowCacheHits, descStoreRowCacheMiss, descStoreFailed}
+	_                     prometheus.Collector = storeCollector{}
 )
 
 // Describe implements prometheus.Collector.
@@ -188,6 +191,9 @@ func (c storeCollector) Collect(ch chan<- prometheus.Metric) {
 		{descStoreCache, prometheus.GaugeValue, float64(m.BlockCacheSize)},
 		{descStoreCacheHits, prometheus.CounterValue, float64(m.BlockCacheHits)},
 		{descStoreCacheMiss, prometheus.CounterValue, float64(m.BlockCacheMisses)},
+		{descStoreRowCache, prometheus.GaugeValue, float64(m.RowCacheSize)},
+		{descStoreRowCacheHits, prometheus.CounterValue, float64(m.RowCacheHits)},
+		{descStoreRowCacheMiss, prometheus.CounterValue, float64(m.RowCacheMisses)},
 		{descStoreFailed, prometheus.GaugeValue, failed},
 	} {
 		ch <- prometheus.MustNewConstMetric(x.d, x.t, x.v)

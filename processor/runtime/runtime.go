@@ -174,7 +174,9 @@ func New(opts Options) (*Runtime, error) {
 	if err := os.MkdirAll(r.cfg.StateDir, 0o750); err != nil {
 		return nil, fmt.Errorf("creating state dir: %w", err)
 	}
-	db, err := store.Open(r.cfg.StateDir, store.Options{})
+	db, err := store.Open(r.cfg.StateDir, store.Options{
+		RowCacheSize: 32 << 20, RowCachePrefixes: correlator.CachedKeyPrefixes,
+	})
 	if err != nil {
 		return nil, fmt.Errorf("opening store %s: %w", r.cfg.StateDir, err)
 	}
