@@ -482,7 +482,7 @@ func (tx *Tx) hold(h *heldAccount, existed bool, in *events.Input) error {
 		}
 	}
 	if existed && !h.Unowned {
-		if err := tx.kv.Delete(unownedTimerKey(h, tx.pol.UnresolvedTTL)); err != nil {
+		if err := tx.deleteTimer(unownedTimerKey(h, tx.pol.UnresolvedTTL)); err != nil {
 			return err
 		}
 	}
@@ -544,7 +544,7 @@ func (tx *Tx) dropHeld(h *heldAccount) error {
 		}
 	}
 	if !h.Unowned {
-		if err := tx.kv.Delete(unownedTimerKey(h, tx.pol.UnresolvedTTL)); err != nil {
+		if err := tx.deleteTimer(unownedTimerKey(h, tx.pol.UnresolvedTTL)); err != nil {
 			return err
 		}
 	}

@@ -102,6 +102,9 @@ type Tx struct {
 	opened bool
 	// seen filters the lookups of de-duplication keys; it outlives Reset.
 	seen seenIndex
+	// pendingTimers holds the SLA and unowned timers armed since the
+	// last Flush and not written yet, by key (see setTimer).
+	pendingTimers map[string]pendingTimer
 }
 
 // NewTx returns a Tx working on kv.
@@ -177,9 +180,12 @@ func (tx *Tx) checkFormat(hasClock bool) error {
 	return nil
 }
 
-// Flush writes every worker changed since the last Flush, and the clock, to
-// the KV.
+// Flush writes every worker changed since the last Flush, the timers armed
+// since, and the clock, to the KV.
 func (tx *Tx) Flush() error {
+	if _, err := tx.writeTimers(maxTime); err != nil {
+		return fmt.Errorf("correlator: writing timers: %w", err)
+	}
 	ids := make([]string, 0, len(tx.dirty))
 	for id := range tx.dirty {
 		ids = append(ids, id)

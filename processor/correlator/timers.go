@@ -62,10 +62,50 @@ func (tx *Tx) retain(due time.Time, typ byte, parts ...string) error {
 	return tx.kv.Set(retainKey(due, typ, parts...), nil)
 }
 
-// setTimer writes a timer key.
+// setTimer arms a timer. It is kept in the Tx until Flush, or until the
+// clock may reach it: most steps complete well before their deadline, often
+// within the same micro-batch, and a timer disarmed before it was written
+// costs no write and no deletion.
 func (tx *Tx) setTimer(k []byte, due time.Time, payload []byte) error {
 	tx.timers.added(due)
-	return tx.kv.Set(k, payload)
+	if tx.pendingTimers == nil {
+		tx.pendingTimers = map[string]pendingTimer{}
+	}
+	tx.pendingTimers[string(k)] = pendingTimer{due: due, payload: payload}
+	return nil
+}
+
+// pendingTimer is a timer armed in this Tx and not written yet.
+type pendingTimer struct {
+	due     time.Time
+	payload []byte
+}
+
+// deleteTimer disarms a timer.
+func (tx *Tx) deleteTimer(k []byte) error {
+	if _, ok := tx.pendingTimers[string(k)]; ok {
+		delete(tx.pendingTimers, string(k))
+		return nil
+	}
+	return tx.kv.Delete(k)
+}
+
+// writeTimers writes the pending timers due strictly before t (all of them
+// for maxTime) to the KV, where firing finds them in key order, and returns
+// the earliest due moment of those it kept (maxTime if none).
+func (tx *Tx) writeTimers(t time.Time) (time.Time, error) {
+	kept := maxTime
+	for k, p := range tx.pendingTimers {
+		if t.Equal(maxTime) || p.due.Before(t) {
+			if err := tx.kv.Set([]byte(k), p.payload); err != nil {
+				return kept, err
+			}
+			delete(tx.pendingTimers, k)
+		} else if p.due.Before(kept) {
+			kept = p.due
+		}
+	}
+	return kept, nil
 }
 
 // armStep sets the warning and breach timers of an open step.
@@ -82,12 +122,12 @@ func (tx *Tx) armStep(w *worker, c *caseState, s *step) error {
 // was cancelled.
 func (tx *Tx) disarmStep(c *caseState, s *step) error {
 	if !s.WarnAt.IsZero() && !s.Warned {
-		if err := tx.kv.Delete(timerKey(s.WarnAt, c.ID, s.ID, timerWarn)); err != nil {
+		if err := tx.deleteTimer(timerKey(s.WarnAt, c.ID, s.ID, timerWarn)); err != nil {
 			return err
 		}
 	}
 	if !s.Breached {
-		return tx.kv.Delete(timerKey(s.Deadline, c.ID, s.ID, timerBreach))
+		return tx.deleteTimer(timerKey(s.Deadline, c.ID, s.ID, timerBreach))
 	}
 	return nil
 }
@@ -159,6 +199,13 @@ func (tx *Tx) fireQueue(q *queue, fn func(k, v []byte) error) error {
 	}
 	for {
 		q.addedMin = maxTime
+		pending := maxTime // the earliest timer still held by the Tx
+		if q.prefix == pTimer {
+			var err error
+			if pending, err = tx.writeTimers(tx.clock); err != nil {
+				return err
+			}
+		}
 		due, complete, next, err := tx.collectDue(q, tx.clock, 256)
 		if err != nil {
 			return fmt.Errorf("correlator: scanning timers: %w", err)
@@ -172,7 +219,7 @@ func (tx *Tx) fireQueue(q *queue, fn func(k, v []byte) error) error {
 			}
 		}
 		if complete && !q.addedMin.Before(tx.clock) {
-			q.low, q.next, q.known = tx.clock, earliest(next, q.addedMin), true
+			q.low, q.next, q.known = tx.clock, earliest(earliest(next, q.addedMin), pending), true
 			return nil
 		}
 	}
