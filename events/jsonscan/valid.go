@@ -233,7 +233,8 @@ vstr: // inside a string value, at i
 vstop: // at a stop (see stops) inside a string value
 	if d != 0 && i+4 <= len(data) && load32(data, i)&0xFFFFFF == stringThenStr {
 		// The string closes, and a key (in an object) or another string
-		// element (in an array) follows.
+		// element (in an array) follows. (A top-level string, d == 0, has
+		// no container to go on in: the general path rejects the comma.)
 		if d == 1 && st.fn != nil {
 			st.fn(Span{st.keyStart, st.keyEnd}, Span{st.valStart, i + 1})
 		}
@@ -299,6 +300,7 @@ kstop: // at a stop inside a key
 			i += 6
 			goto after
 		case t == keyThenObject && d < 64 && d < st.limit:
+			// (Deeper, the push needs pushDeep: the general path does it.)
 			if d == 1 {
 				st.keyEnd = i
 				st.valStart = i + 2
