@@ -23,7 +23,7 @@
 //     skipped (events.SkipUnmapped) without reading the rest. A diagnostic
 //     record whose category is not "AuditLogs" (sign-in logs streamed to the
 //     same hub) is skipped the same way, with its operationName (else its
-//     category) as the type and its time.
+//     category) as the type and its time. An empty category counts as none.
 //  2. result must be "success", compared ignoring ASCII case (Graph writes
 //     "success", exports sometimes "Success"); any other result is skipped
 //     (events.SkipOutcome). A missing result is missing_field.

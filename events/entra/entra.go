@@ -96,7 +96,9 @@ func decodeElement(o *vendorkit.Outcome, value []byte, f fields, sh shape) {
 	}
 
 	// A diagnostic record: only AuditLogs carry directoryAudits.
-	if cat, ok := jsonscan.String(value, f.category); ok && !jsonscan.EqualFold(cat, "AuditLogs") {
+	// An empty category says nothing: such a record is read as an audit
+	// record (and rejected without properties).
+	if cat, ok := jsonscan.String(value, f.category); ok && len(cat) > 0 && !jsonscan.EqualFold(cat, "AuditLogs") {
 		typ := cat
 		if op, ok := jsonscan.String(value, f.operationName); ok && len(op) > 0 {
 			typ = op
