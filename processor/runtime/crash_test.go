@@ -509,7 +509,7 @@ slas:
 }
 
 // TestCrashPartitioned: with an input topic of four partitions, SIGKILLed
-// at least 20 times over 20k events: every outbox entry is published
+// at least 20 times over 80k events: every outbox entry is published
 // (the outbox is empty at the end and the outputs are those of an
 // uninterrupted run), no input is applied twice (no second case.opened
 // for a trigger, no second step.completed for a step, repeats identical).
@@ -520,7 +520,10 @@ func TestCrashPartitioned(t *testing.T) {
 	const parts = 4
 	bin := buildJmlwatch(t)
 	h := newCrashHarness(t, bin, parts)
-	msgs, polYAML := syntheticWorkers(2000)
+	// 80k events: a child now reads several thousand records between the
+	// moment the kill target is seen and the kill, so with 20k the stream
+	// ran out before 20 kills had hit it.
+	msgs, polYAML := syntheticWorkers(8000)
 	if len(msgs) < crashMinEvents {
 		t.Fatalf("only %d events", len(msgs))
 	}
