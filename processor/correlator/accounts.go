@@ -45,7 +45,7 @@ func (tx *Tx) applyAccountRecord(in *events.Input) (Outcome, error) {
 		if err := tx.kv.Set(key(pLink, d.System, d.AccountID), []byte(wid)); err != nil {
 			return 0, err
 		}
-		if err := tx.linkedAway(prev, d.System, d.AccountID); err != nil {
+		if err := tx.linkedAway(prev, wid, d.System, d.AccountID); err != nil {
 			return 0, err
 		}
 	}
@@ -80,20 +80,32 @@ func (tx *Tx) resolveAccount(d *events.AccountData) (wid string, linked bool, pr
 	return wid, false, "", err
 }
 
-// linkedAway removes the account from the inventory of prev, the worker
-// it was linked to before a record linked it to another (SPEC 3: the
-// record's worker_id wins): an account belongs to one worker at a time.
-// Steps of prev's cases on the account stay; they were planned while it
-// was prev's.
-func (tx *Tx) linkedAway(prev, system, id string) error {
-	if prev == "" {
+// linkedAway moves the account from the inventory of prev, the worker it
+// was linked to before a record linked it to worker to (SPEC 3: the
+// record's worker_id wins): an account belongs to one worker at a time,
+// and it keeps its history (an access or sessions record, which adds no
+// account, must not leave an active account in nobody's inventory). Steps
+// of prev's cases on the account stay; they were planned while it was
+// prev's.
+func (tx *Tx) linkedAway(prev, to, system, id string) error {
+	if prev == "" || prev == to {
 		return nil
 	}
-	w, err := tx.loadWorker(prev)
+	old, err := tx.loadWorker(prev)
 	if err != nil {
 		return err
 	}
-	if w.removeAccount(system, id) != nil {
+	a := old.removeAccount(system, id)
+	if a == nil {
+		return nil
+	}
+	tx.touch(old)
+	w, err := tx.loadWorker(to)
+	if err != nil {
+		return err
+	}
+	if w.account(system, id) == nil {
+		w.Accounts = append(w.Accounts, a)
 		tx.touch(w)
 	}
 	return nil

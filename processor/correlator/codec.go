@@ -228,8 +228,12 @@ func decodeWorker(v []byte, w *worker) error {
 			w.Orphans[i] = d.str()
 		}
 	}
-	if d.u8() == 1 {
+	switch d.u8() {
+	case 0:
+	case 1:
 		w.Leaver = &leaverMark{CaseID: d.str(), EffectiveAt: d.time()}
+	default:
+		d.fail("bad pointer tag")
 	}
 	if d.err == nil && d.i != len(d.s) {
 		d.fail("trailing bytes")

@@ -1,6 +1,7 @@
 package correlator
 
 import (
+	"encoding/binary"
 	"hash/maphash"
 	"math/bits"
 	"slices"
@@ -15,7 +16,7 @@ import (
 //
 // A key kept for the window lives in the bucket of its expiry (the
 // record's time + dedupe_window, truncated to the bucket width, plus the
-// width) and holds that expiry; once the clock reaches a bucket's end,
+// width) and holds that expiry (appendExpiry); once the clock reaches a bucket's end,
 // every key in it has expired and one range deletion drops the bucket. A
 // trigger's key held by its case (dedupeCase) lives in the bucket that
 // ends at maxTime, which no range deletion reaches; case retention deletes
@@ -57,13 +58,36 @@ func (tx *Tx) bucketWidth() time.Duration {
 }
 
 // bucketEnd returns the end of the bucket holding keys that expire at exp.
+// Ends stay inside the times keys can hold, so that the end a key is
+// stored under is the end kept in memory: expiries before the first
+// bucket share it, and those too late for a bucket below maxTime (which
+// holds the keys of cases) share lastWindowEnd, which no clock reaches.
 func (tx *Tx) bucketEnd(exp time.Time) time.Time {
 	w := tx.bucketWidth()
+	if first := minTime.Add(w); exp.Before(first) {
+		return first
+	}
 	end := exp.Truncate(w).Add(w)
-	if end.After(maxTime) || end.Before(exp) {
-		return maxTime
+	if !end.Before(lastWindowEnd) || end.Before(exp) {
+		return lastWindowEnd
 	}
 	return end
+}
+
+// lastWindowEnd is the end of the last bucket of keys kept for the window.
+var lastWindowEnd = maxTime.Add(-time.Nanosecond)
+
+// appendExpiry appends the value of a window key: its expiry in Unix
+// seconds and nanoseconds, unclamped (keys clamp times to 1678-2262, and
+// an expiry read back must compare exactly with the clock).
+func appendExpiry(b []byte, exp time.Time) []byte {
+	b = binary.BigEndian.AppendUint64(b, uint64(exp.Unix()))
+	return binary.BigEndian.AppendUint32(b, uint32(exp.Nanosecond()))
+}
+
+// readExpiry is the inverse of appendExpiry.
+func readExpiry(v []byte) time.Time {
+	return time.Unix(int64(binary.BigEndian.Uint64(v)), int64(binary.BigEndian.Uint32(v[8:]))).UTC()
 }
 
 // seenKey builds d<end><source>\0<id>; suffix is <source>\0<id>.
@@ -160,7 +184,7 @@ func (tx *Tx) isSeen(source, id string) (bool, error) {
 		if len(v) == 1 && v[0] == dedupeCase {
 			return true, nil
 		}
-		if len(v) == 8 && !readTime(v).Before(tx.clock) {
+		if len(v) == 12 && !readExpiry(v).Before(tx.clock) {
 			return true, nil
 		}
 	}
@@ -200,7 +224,7 @@ func (tx *Tx) markSeen(source, id string, t time.Time) error {
 	if exp.Before(tx.clock) {
 		return nil
 	}
-	return tx.addSeen(tx.bucketEnd(exp), seenSuffix(source, id), appendTime(nil, exp))
+	return tx.addSeen(tx.bucketEnd(exp), seenSuffix(source, id), appendExpiry(nil, exp))
 }
 
 // holdSeen keeps the key of a trigger while its case is retained.

@@ -159,3 +159,54 @@ func TestStateFormat(t *testing.T) {
 		t.Fatalf("newer format: %v, want a refusal naming --rebuild", err)
 	}
 }
+
+// TestSeenExtremes: keys at the ends of the times keys can hold are stored
+// under the bucket end the index keeps (so expiry deletes them), and a
+// window key never lands in the bucket of cases.
+func TestSeenExtremes(t *testing.T) {
+	pol, err := policy.Parse([]byte("dedupe_window: 720h\nslas:\n  - {kind: leaver, deadline: 24h}\n  - {kind: nhi, deadline: 168h}\n  - {kind: joiner, deadline: 0s}\n  - {kind: mover, deadline: 72h}\n"), "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	snap := func(tx *Tx, id string, at time.Time) Outcome {
+		t.Helper()
+		if _, err := tx.Advance(at, nil); err != nil {
+			t.Fatal(err)
+		}
+		_, oc, err := tx.Apply(&events.Input{ID: id, Source: "hr", Type: events.TypeHRSnapshot, Time: at,
+			HR: &events.HRData{WorkerID: "w1"}}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return oc
+	}
+	dkeys := func(kv *memkv.KV) (ends []time.Time) {
+		for _, k := range kv.Keys() {
+			if k[0] == pDedupe {
+				ends = append(ends, readTime([]byte(k[1:9])))
+			}
+		}
+		return ends
+	}
+	kv := memkv.New()
+	tx := New(pol).NewTx(kv)
+	if oc := snap(tx, "old", time.Date(1600, 1, 1, 0, 0, 0, 0, time.UTC)); oc != Applied {
+		t.Fatalf("1600: %v", oc)
+	}
+	if oc := snap(tx, "old", time.Date(1600, 1, 1, 0, 0, 0, 0, time.UTC)); oc != Duplicate {
+		t.Fatalf("1600 again: %v, want duplicate", oc)
+	}
+	snap(tx, "now", time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	if ends := dkeys(kv); len(ends) != 1 {
+		t.Errorf("keys left after the clock passed the 1600 key's window: %v, want only 2026's", ends)
+	}
+	kv2 := memkv.New()
+	tx2 := New(pol).NewTx(kv2)
+	snap(tx2, "late", time.Date(2262, 4, 1, 0, 0, 0, 0, time.UTC))
+	if ends := dkeys(kv2); len(ends) != 1 || !ends[0].Before(maxTime) {
+		t.Errorf("2262 key stored under bucket ends %v, want one below the cases' %v", ends, maxTime)
+	}
+	if oc := snap(tx2, "late", time.Date(2262, 4, 1, 0, 0, 0, 0, time.UTC)); oc != Duplicate {
+		t.Errorf("2262 again: %v, want duplicate", oc)
+	}
+}

@@ -66,9 +66,10 @@ type step struct {
 }
 
 // account is one account of a worker in one system, as event times say.
-// A worker lists an account exactly while the account's link names the
-// worker: a record linking it to another worker moves it out (linkedAway).
-// So a record naming a worker who lists the account needs no link read.
+// A worker lists an account only while the account's link names the
+// worker: a record linking it to another worker moves it there
+// (linkedAway). So a record naming a worker who lists the account needs no
+// link read.
 type account struct {
 	System     string `json:"system"`
 	ID         string `json:"id"`

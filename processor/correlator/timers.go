@@ -144,8 +144,8 @@ type queue struct {
 	next   time.Time
 	known  bool
 	// addedMin is the earliest due moment added since fireQueue last
-	// scanned: a timer that firing itself adds (retention handing a key
-	// back to the window) must not be lost behind the scan's next.
+	// scanned: a timer that firing itself adds (a retention timer armed
+	// by another's firing) must not be lost behind the scan's next.
 	addedMin time.Time
 }
 

@@ -23,6 +23,8 @@ type Record struct {
 // io.EOF after the last one. Run reads each source ahead on a goroutine of
 // its own (so decoding runs beside the correlator): Next is never called
 // concurrently, but not on Run's goroutine, and no more once Run returned.
+// So Run returns only once every Next in progress has returned: a source
+// blocked on a pipe that stalls delays it, even after ctx is cancelled.
 type Source interface {
 	Next() (Record, error)
 }
