@@ -102,6 +102,9 @@ Exit status: 0 (also when records were rejected, unless --strict: then 1),
 				return err
 			}
 			defer db.Close()
+			if err := correlator.CheckFormat(db); err != nil {
+				return fmt.Errorf("--state %s: %w", stateDir, err)
+			}
 
 			var w io.Writer = cmd.OutOrStdout()
 			if outPath != "-" {

@@ -161,7 +161,29 @@ const stateFormat = 2
 // clock yet) gets this version. Before versions were recorded (format 1)
 // a state had a clock and no version key.
 func (tx *Tx) checkFormat(hasClock bool) error {
-	v, ok, err := tx.kv.Get([]byte{keyFormatB})
+	if err := checkFormat(tx.kv, hasClock); err != nil || hasClock {
+		return err
+	}
+	if _, ok, err := tx.kv.Get([]byte{keyFormatB}); err != nil || ok {
+		return err
+	}
+	return tx.kv.Set([]byte{keyFormatB}, []byte{stateFormat})
+}
+
+// CheckFormat returns an error naming both formats if the state r holds was
+// written in another state format than this version's; a new (empty) state
+// passes. Drivers call it at start-up, so that such a state is refused
+// before anything is consumed.
+func CheckFormat(r Reader) error {
+	_, hasClock, err := r.Get([]byte{keyClockB})
+	if err != nil {
+		return fmt.Errorf("correlator: reading clock: %w", err)
+	}
+	return checkFormat(r, hasClock)
+}
+
+func checkFormat(r Reader, hasClock bool) error {
+	v, ok, err := r.Get([]byte{keyFormatB})
 	if err != nil {
 		return fmt.Errorf("correlator: reading the state format: %w", err)
 	}
@@ -172,7 +194,7 @@ func (tx *Tx) checkFormat(hasClock bool) error {
 	case ok:
 		got = -1
 	case !hasClock:
-		return tx.kv.Set([]byte{keyFormatB}, []byte{stateFormat})
+		return nil // a new state
 	}
 	if got != stateFormat {
 		return fmt.Errorf("correlator: the state was written by another version of jmlwatch (state format %d, this version uses %d): rebuild it (jmlwatch run --rebuild, or replay into a new --state directory)", got, stateFormat)

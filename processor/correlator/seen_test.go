@@ -149,8 +149,17 @@ func TestStateFormat(t *testing.T) {
 	if _, err := c.NewTx(kv).Clock(); err != nil {
 		t.Fatalf("same format: %v", err)
 	}
+	if err := CheckFormat(kv); err != nil {
+		t.Fatalf("CheckFormat of a stamped state: %v", err)
+	}
+	if err := CheckFormat(memkv.New()); err != nil {
+		t.Fatalf("CheckFormat of an empty state: %v", err)
+	}
 	old := memkv.New()
 	_ = old.Set([]byte{keyClockB}, appendTime(nil, time.Unix(0, 0)))
+	if err := CheckFormat(old); err == nil {
+		t.Fatal("CheckFormat of a format 1 state: nil, want a refusal")
+	}
 	if _, err := c.NewTx(old).Clock(); err == nil || !strings.Contains(err.Error(), "state format 1") {
 		t.Fatalf("format 1 state: %v, want a refusal", err)
 	}

@@ -279,3 +279,37 @@ func TestSIGTERMFlushBound(t *testing.T) {
 		t.Errorf("%d outputs after the restart, want %d", len(got), len(want))
 	}
 }
+
+// TestStateFormatRefused: a state written in another state format (here
+// format 1: a clock and no format key) is refused when the runtime is
+// made, with a message naming --rebuild, before anything is consumed.
+func TestStateFormatRefused(t *testing.T) {
+	h := newHarness(t)
+	_, pol, _ := smallStream(t, 2, 2)
+	cfg := h.config(t.TempDir(), Input{Topic: "in", Format: FormatCloudEvents})
+	db, err := store.Open(cfg.StateDir, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := db.NewBatch()
+	if err := b.Set([]byte("k"), make([]byte, 8)); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Commit(true); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	if _, err = New(Options{Config: cfg, Policy: pol, Listener: ln}); err == nil {
+		t.Fatal("New accepted a format 1 state")
+	}
+	if !strings.Contains(err.Error(), "state format 1") || !strings.Contains(err.Error(), "--rebuild") {
+		t.Fatalf("New: %v; want the formats and --rebuild named", err)
+	}
+}

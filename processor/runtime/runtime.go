@@ -181,6 +181,10 @@ func New(opts Options) (*Runtime, error) {
 		return nil, fmt.Errorf("opening store %s: %w", r.cfg.StateDir, err)
 	}
 	r.db = db
+	if err := correlator.CheckFormat(db); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("state %s: %w", r.cfg.StateDir, err)
+	}
 	offs, err := db.Offsets()
 	if err != nil {
 		db.Close()
