@@ -4,7 +4,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"math"
-	"time"
 	"unsafe"
 
 	"github.com/cockroachdb/pebble/v2"
@@ -269,18 +268,6 @@ func (b *Batch) SetOffset(topic string, partition int, next int64, generation in
 	binary.BigEndian.PutUint64(v[:], uint64(next))
 	binary.BigEndian.PutUint32(v[8:], uint32(generation))
 	return b.put(k, v[:])
-}
-
-// SetClock records the processing clock in the batch (read back with
-// DB.Clock), to a nanosecond, as UTC.
-func (b *Batch) SetClock(t time.Time) error {
-	if err := b.enter(); err != nil {
-		return err
-	}
-	defer b.db.exit()
-	var v [8]byte
-	binary.BigEndian.PutUint64(v[:], uint64(t.UnixNano()))
-	return b.put(keyClock, v[:])
 }
 
 // AppendOutbox adds value (an opaque encoded message) to the outbox in the

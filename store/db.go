@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"github.com/cockroachdb/pebble/v2"
 	"github.com/cockroachdb/pebble/v2/bloom"
@@ -420,20 +419,3 @@ func (db *DB) Offsets() (out map[TopicPartition]Offset, err error) {
 	return out, nil
 }
 
-// Clock returns the clock last written with Batch.SetClock, and whether
-// there is one.
-func (db *DB) Clock() (t time.Time, ok bool, err error) {
-	if err := db.enter(); err != nil {
-		return time.Time{}, false, err
-	}
-	defer db.exit()
-	defer db.recoverFatal("clock", &err)
-	v, ok, err := db.getRaw(keyClock)
-	if err != nil || !ok {
-		return time.Time{}, false, err
-	}
-	if len(v) != 8 {
-		return time.Time{}, false, fatal("clock", fmt.Errorf("malformed clock %x", v))
-	}
-	return time.Unix(0, int64(binary.BigEndian.Uint64(v))).UTC(), true, nil
-}

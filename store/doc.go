@@ -1,6 +1,6 @@
 // Package store is jmlwatch's durable state: an ordered key-value store on
 // Pebble with atomic, indexed batches, plus the bookkeeping every consumer
-// of it needs (input offsets, an outbox of messages to publish, the clock).
+// of it needs (input offsets, an outbox of messages to publish).
 //
 // All correlator state, timers, outbox entries and input offsets of one
 // micro-batch are written in one Batch and committed together, so after a
@@ -15,7 +15,7 @@
 //	  0x00 0x01            schema version of this key layout (uint32, big endian); 1
 //	  0x00 0x02            next outbox sequence (uint64 BE), written by every
 //	                       commit that appended to the outbox
-//	  0x00 0x03            clock (int64 BE Unix nanoseconds), see Batch.SetClock
+//	  0x00 0x03            unused (a store clock, before the correlator kept its own)
 //	  0x00 0x04 L T P      input offset of topic T (L: uint16 BE length of T)
 //	                       and partition P (uint32 BE); value: next offset
 //	                       (int64 BE) and consumer generation (int32 BE)
@@ -28,7 +28,7 @@
 // Get, Set, Delete and Scan work on the caller's space only: a key starting
 // with a byte below 0x20, or an empty key, is ErrInvalidKey, and Scan never
 // visits reserved keys. Reserved data is reached through the typed methods
-// (SetOffset/Offsets, AppendOutbox/ScanOutbox/DeleteOutbox, SetClock/Clock).
+// (SetOffset/Offsets, AppendOutbox/ScanOutbox/DeleteOutbox).
 //
 // # Outbox
 //

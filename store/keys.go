@@ -15,7 +15,6 @@ const (
 
 	metaSchema     byte = 0x01
 	metaOutboxNext byte = 0x02
-	metaClock      byte = 0x03
 	metaOffset     byte = 0x04
 
 	// schemaVersion is the version of the key layout written by this code.
@@ -25,7 +24,6 @@ const (
 var (
 	keySchema     = []byte{prefixMeta, metaSchema}
 	keyOutboxNext = []byte{prefixMeta, metaOutboxNext}
-	keyClock      = []byte{prefixMeta, metaClock}
 	// offsetLower and offsetUpper bound the offset keys.
 	offsetLower = []byte{prefixMeta, metaOffset}
 	offsetUpper = []byte{prefixMeta, metaOffset + 1}

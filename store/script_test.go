@@ -10,7 +10,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/cockroachdb/pebble/v2/vfs"
 )
@@ -47,8 +46,6 @@ import (
 //	outbox [after [limit]] [stop=N]
 //	                              DB.ScanOutbox: "seq=value" lines
 //	depth                         DB.OutboxDepth
-//	set-clock B RFC3339           Batch.SetClock
-//	clock                         DB.Clock
 //
 // An error is printed as "error: " and its message.
 
@@ -358,21 +355,6 @@ func (e *scriptEnv) run(args []string) string {
 			return errString(err)
 		}
 		return strconv.Itoa(d)
-	case "set-clock":
-		ts, err := time.Parse(time.RFC3339Nano, a[1])
-		if err != nil {
-			t.Fatal(err)
-		}
-		return errString(e.batch(a[0]).SetClock(ts))
-	case "clock":
-		ts, ok, err := e.db.Clock()
-		switch {
-		case err != nil:
-			return errString(err)
-		case !ok:
-			return "no clock"
-		}
-		return ts.Format(time.RFC3339Nano)
 	}
 	t.Fatalf("unknown command %q", args[0])
 	return ""

@@ -184,7 +184,6 @@ func TestClosed(t *testing.T) {
 	_, _, checks["DB.Get"] = db.Get([]byte("k"))
 	checks["DB.Scan"] = db.Scan(nil, nil, func(k, v []byte) error { return nil })
 	_, checks["Offsets"] = db.Offsets()
-	_, _, checks["Clock"] = db.Clock()
 	checks["ScanOutbox"] = db.ScanOutbox(0, 0, func(uint64, []byte) error { return nil })
 	checks["DB.DeleteOutbox"] = db.DeleteOutbox(1)
 	_, checks["OutboxDepth"] = db.OutboxDepth()
