@@ -418,4 +418,3 @@ func (db *DB) Offsets() (out map[TopicPartition]Offset, err error) {
 	}
 	return out, nil
 }
-
