@@ -35,8 +35,7 @@ func encodeWorker(b []byte, w *worker) []byte {
 	e.str(w.Department)
 	e.time(w.DeptAt)
 	e.flags(w.Left)
-	e.count(len(w.Cases))
-	for _, c := range w.Cases {
+	encodeList(&e, w.Cases, func(c *caseState) {
 		e.str(c.ID)
 		e.str(string(c.Kind))
 		e.str(c.Reason)
@@ -45,8 +44,7 @@ func encodeWorker(b []byte, w *worker) []byte {
 		e.str(c.State)
 		e.time(c.ClosedAt)
 		e.time(c.CompletedAt)
-		e.count(len(c.Steps))
-		for _, s := range c.Steps {
+		encodeList(&e, c.Steps, func(s *step) {
 			e.str(s.ID)
 			e.str(s.Action)
 			e.str(s.System)
@@ -56,10 +54,9 @@ func encodeWorker(b []byte, w *worker) []byte {
 			e.time(s.WarnAt)
 			e.time(s.CompletedAt)
 			e.flags(s.Done, s.Breached, s.Warned)
-		}
-	}
-	e.count(len(w.Accounts))
-	for _, a := range w.Accounts {
+		})
+	})
+	encodeList(&e, w.Accounts, func(a *account) {
 		e.str(a.System)
 		e.str(a.ID)
 		e.str(a.Login)
@@ -69,9 +66,8 @@ func encodeWorker(b []byte, w *worker) []byte {
 		e.time(a.StateAt)
 		e.time(a.SeenActiveAt)
 		e.flags(a.Active, a.Deleted, a.Privileged)
-	}
-	e.count(len(w.Ents))
-	for _, x := range w.Ents {
+	})
+	encodeList(&e, w.Ents, func(x *entitle) {
 		e.str(x.System)
 		e.str(x.Name)
 		e.str(x.AccountID)
@@ -79,24 +75,22 @@ func encodeWorker(b []byte, w *worker) []byte {
 		e.time(x.RevokedAt)
 		e.time(x.StateAt)
 		e.flags(x.Held)
-	}
-	e.count(len(w.NHIs))
-	for _, h := range w.NHIs {
+	})
+	encodeList(&e, w.NHIs, func(h *holding) {
 		e.str(h.System)
 		e.str(h.ID)
 		e.time(h.From)
 		e.time(h.ReleasedAt)
 		e.flags(h.Released, h.Done)
-	}
-	e.count(len(w.Tickets))
-	for _, t := range w.Tickets {
+	})
+	encodeList(&e, w.Tickets, func(t *ticketMark) {
 		e.str(string(t.Kind))
 		e.str(t.System)
 		e.count(len(t.Times))
 		for _, x := range t.Times {
 			e.time(x)
 		}
-	}
+	})
 	e.count(len(w.Orphans))
 	for _, o := range w.Orphans {
 		e.str(o)
@@ -123,105 +117,68 @@ func decodeWorker(v []byte, w *worker) error {
 	w.EmailAt = d.time()
 	w.Department = d.str()
 	w.DeptAt = d.time()
-	f := d.flags()
-	w.Left = f&1 != 0
-	if n := d.count(); n > 0 {
-		cases := make([]caseState, n)
-		w.Cases = make([]*caseState, n)
-		for i := range cases {
-			c := &cases[i]
-			w.Cases[i] = c
-			c.ID = d.str()
-			c.Kind = events.Kind(d.str())
-			c.Reason = d.str()
-			c.RecordedAt = d.time()
-			c.EffectiveAt = d.time()
-			c.State = d.str()
-			c.ClosedAt = d.time()
-			c.CompletedAt = d.time()
-			if m := d.count(); m > 0 {
-				steps := make([]step, m)
-				c.Steps = make([]*step, m)
-				for j := range steps {
-					s := &steps[j]
-					c.Steps[j] = s
-					s.ID = d.str()
-					s.Action = d.str()
-					s.System = d.str()
-					s.Target = d.str()
-					s.Tier = d.str()
-					s.Deadline = d.time()
-					s.WarnAt = d.time()
-					s.CompletedAt = d.time()
-					f := d.flags()
-					s.Done, s.Breached, s.Warned = f&1 != 0, f&2 != 0, f&4 != 0
-				}
+	w.Left = d.flags()&1 != 0
+	w.Cases = decodeList(&d, func(c *caseState) {
+		c.ID = d.str()
+		c.Kind = events.Kind(d.str())
+		c.Reason = d.str()
+		c.RecordedAt = d.time()
+		c.EffectiveAt = d.time()
+		c.State = d.str()
+		c.ClosedAt = d.time()
+		c.CompletedAt = d.time()
+		c.Steps = decodeList(&d, func(s *step) {
+			s.ID = d.str()
+			s.Action = d.str()
+			s.System = d.str()
+			s.Target = d.str()
+			s.Tier = d.str()
+			s.Deadline = d.time()
+			s.WarnAt = d.time()
+			s.CompletedAt = d.time()
+			f := d.flags()
+			s.Done, s.Breached, s.Warned = f&1 != 0, f&2 != 0, f&4 != 0
+		})
+	})
+	w.Accounts = decodeList(&d, func(a *account) {
+		a.System = d.str()
+		a.ID = d.str()
+		a.Login = d.str()
+		a.Email = d.str()
+		a.ActiveAt = d.time()
+		a.InactiveAt = d.time()
+		a.StateAt = d.time()
+		a.SeenActiveAt = d.time()
+		f := d.flags()
+		a.Active, a.Deleted, a.Privileged = f&1 != 0, f&2 != 0, f&4 != 0
+	})
+	w.Ents = decodeList(&d, func(x *entitle) {
+		x.System = d.str()
+		x.Name = d.str()
+		x.AccountID = d.str()
+		x.GrantedAt = d.time()
+		x.RevokedAt = d.time()
+		x.StateAt = d.time()
+		x.Held = d.flags()&1 != 0
+	})
+	w.NHIs = decodeList(&d, func(h *holding) {
+		h.System = d.str()
+		h.ID = d.str()
+		h.From = d.time()
+		h.ReleasedAt = d.time()
+		f := d.flags()
+		h.Released, h.Done = f&1 != 0, f&2 != 0
+	})
+	w.Tickets = decodeList(&d, func(t *ticketMark) {
+		t.Kind = events.Kind(d.str())
+		t.System = d.str()
+		if m := d.count(); m > 0 {
+			t.Times = make([]time.Time, m)
+			for j := range t.Times {
+				t.Times[j] = d.time()
 			}
 		}
-	}
-	if n := d.count(); n > 0 {
-		accts := make([]account, n)
-		w.Accounts = make([]*account, n)
-		for i := range accts {
-			a := &accts[i]
-			w.Accounts[i] = a
-			a.System = d.str()
-			a.ID = d.str()
-			a.Login = d.str()
-			a.Email = d.str()
-			a.ActiveAt = d.time()
-			a.InactiveAt = d.time()
-			a.StateAt = d.time()
-			a.SeenActiveAt = d.time()
-			f := d.flags()
-			a.Active, a.Deleted, a.Privileged = f&1 != 0, f&2 != 0, f&4 != 0
-		}
-	}
-	if n := d.count(); n > 0 {
-		ents := make([]entitle, n)
-		w.Ents = make([]*entitle, n)
-		for i := range ents {
-			x := &ents[i]
-			w.Ents[i] = x
-			x.System = d.str()
-			x.Name = d.str()
-			x.AccountID = d.str()
-			x.GrantedAt = d.time()
-			x.RevokedAt = d.time()
-			x.StateAt = d.time()
-			x.Held = d.flags()&1 != 0
-		}
-	}
-	if n := d.count(); n > 0 {
-		hs := make([]holding, n)
-		w.NHIs = make([]*holding, n)
-		for i := range hs {
-			h := &hs[i]
-			w.NHIs[i] = h
-			h.System = d.str()
-			h.ID = d.str()
-			h.From = d.time()
-			h.ReleasedAt = d.time()
-			f := d.flags()
-			h.Released, h.Done = f&1 != 0, f&2 != 0
-		}
-	}
-	if n := d.count(); n > 0 {
-		ts := make([]ticketMark, n)
-		w.Tickets = make([]*ticketMark, n)
-		for i := range ts {
-			t := &ts[i]
-			w.Tickets[i] = t
-			t.Kind = events.Kind(d.str())
-			t.System = d.str()
-			if m := d.count(); m > 0 {
-				t.Times = make([]time.Time, m)
-				for j := range t.Times {
-					t.Times[j] = d.time()
-				}
-			}
-		}
-	}
+	})
 	if n := d.count(); n > 0 {
 		w.Orphans = make([]string, n)
 		for i := range w.Orphans {
@@ -239,6 +196,30 @@ func decodeWorker(v []byte, w *worker) error {
 		d.fail("trailing bytes")
 	}
 	return d.err
+}
+
+// encodeList writes the count of xs, then each element with one.
+func encodeList[T any](e *encoder, xs []*T, one func(*T)) {
+	e.count(len(xs))
+	for _, x := range xs {
+		one(x)
+	}
+}
+
+// decodeList reads a count, then that many elements with one, into one
+// allocation of values (nil for none).
+func decodeList[T any](d *decoder, one func(*T)) []*T {
+	n := d.count()
+	if n == 0 {
+		return nil
+	}
+	vals := make([]T, n)
+	ptrs := make([]*T, n)
+	for i := range vals {
+		ptrs[i] = &vals[i]
+		one(ptrs[i])
+	}
+	return ptrs
 }
 
 // encoder appends the binary encoding's elements.

@@ -97,9 +97,6 @@ type Tx struct {
 	rec []events.Output
 	// buf is reused to encode values (KV.Set copies what it is given).
 	buf []byte
-	// opened is set when the record being applied opened a case, whose
-	// de-duplication key the case holds.
-	opened bool
 	// seen filters the lookups of de-duplication keys; it outlives Reset.
 	seen seenIndex
 	// pendingTimers holds the SLA and unowned timers armed since the
@@ -256,7 +253,6 @@ func (tx *Tx) Apply(in *events.Input, out []events.Output) ([]events.Output, Out
 	}
 	tx.rec = tx.rec[:0]
 	tx.recTime = in.Time.UTC()
-	tx.opened = false
 	outcome, err := tx.apply(in)
 	if err != nil {
 		return out, 0, fmt.Errorf("correlator: applying %s %s/%s: %w", in.Type, in.Source, in.ID, err)
@@ -295,12 +291,17 @@ func (tx *Tx) apply(in *events.Input) (Outcome, error) {
 	if err != nil {
 		return 0, err
 	}
-	if tx.opened {
-		// trigger wrote the key, held by the case.
-		tx.opened = false
+	if outcome == Applied && isTrigger(in.Type) {
+		// An applied trigger opened a case (trigger returns Stale
+		// otherwise), which holds its key (holdSeen).
 		return outcome, nil
 	}
 	return outcome, tx.markSeen(in.Source, in.ID, in.Time)
+}
+
+// isTrigger reports whether typ opens a case (SPEC 4).
+func isTrigger(typ string) bool {
+	return typ == events.TypeHRJoiner || typ == events.TypeHRMover || typ == events.TypeHRLeaver
 }
 
 // loadWorker returns the cached or stored worker id, creating it if new.

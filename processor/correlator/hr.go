@@ -124,7 +124,6 @@ func (tx *Tx) trigger(w *worker, in *events.Input, kind events.Kind, reason, old
 	if err := tx.holdSeen(in.Source, in.ID); err != nil {
 		return 0, err
 	}
-	tx.opened = true
 
 	var plan []plannedStep
 	switch kind {
