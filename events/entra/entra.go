@@ -171,10 +171,7 @@ func (f *fields) set(k []byte, v jsonscan.Span) {
 	default:
 		if jsonscan.Escaped(k) {
 			// A key written with escapes: rare enough to take the slow path.
-			var kb [64]byte
-			if d := jsonscan.AppendString(kb[:0], k); !jsonscan.Escaped(d) {
-				f.set(d, v)
-			}
+			vendorkit.SetUnescaped(k, v, f.set)
 		}
 	}
 }

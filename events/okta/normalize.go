@@ -291,10 +291,8 @@ func (t *target) set(k []byte, v jsonscan.Span) {
 		t.displayName = v
 	default:
 		if jsonscan.Escaped(k) {
-			var kb [64]byte
-			if d := jsonscan.AppendString(kb[:0], k); !jsonscan.Escaped(d) {
-				t.set(d, v)
-			}
+			// A key written with escapes: rare enough to take the slow path.
+			vendorkit.SetUnescaped(k, v, t.set)
 		}
 	}
 }

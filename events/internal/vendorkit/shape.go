@@ -94,3 +94,15 @@ func estimate(arr jsonscan.Span, first int) int {
 	}
 	return min((arr.End-arr.Start)/first+1, 4096)
 }
+
+// SetUnescaped is the slow path of a member switch, for a key k written
+// with escapes ("\u0069d"): it calls set with k decoded, unless the decoded
+// key still holds a backslash (no member a normalizer reads has one, and
+// set would decode it a second time). Callers call it only when
+// jsonscan.Escaped(k), which keeps it off their common path.
+func SetUnescaped(k []byte, v jsonscan.Span, set func(k []byte, v jsonscan.Span)) {
+	var kb [64]byte
+	if d := jsonscan.AppendString(kb[:0], k); !jsonscan.Escaped(d) {
+		set(d, v)
+	}
+}
