@@ -221,8 +221,9 @@ func foldEqual(b []byte, lit string) bool {
 // time.Parse(time.RFC3339Nano, ...) does, and returns it in UTC. It does not
 // allocate unless raw has escapes.
 func ParseTime(raw []byte) (time.Time, bool) {
-	if t, ok := parseTimeZ(raw); ok {
-		return t, true
+	// The common form first: about half the time of time.Parse.
+	if sec, nsec, ok := ParseRFC3339(raw); ok {
+		return time.Unix(sec, nsec).UTC(), true
 	}
 	if !Plain(raw) {
 		raw = AppendString(nil, raw)
@@ -238,15 +239,6 @@ func ParseTime(raw []byte) (time.Time, bool) {
 		return time.Time{}, false
 	}
 	return t.UTC(), true
-}
-
-// parseTimeZ is the fast path of ParseTime: ParseRFC3339 as a time.
-func parseTimeZ(b []byte) (time.Time, bool) {
-	sec, nsec, ok := ParseRFC3339(b)
-	if !ok {
-		return time.Time{}, false
-	}
-	return time.Unix(sec, nsec).UTC(), true
 }
 
 // ParseRFC3339 parses the common form of an RFC 3339 timestamp,
