@@ -134,11 +134,22 @@ func (tx *Tx) buildSeen() error {
 
 // fillBucket adds the keys in b's range of the state to b's filter.
 func (tx *Tx) fillBucket(b *seenBucket) error {
-	lo := timeBound(pDedupe, b.end)
-	return tx.kv.Scan(lo, prefixEnd(lo), func(k, _ []byte) error {
-		b.add(maphash.Bytes(tx.seen.seed, k[9:]))
+	return tx.scanBucket(b.end, func(suffix []byte) { b.add(maphash.Bytes(tx.seen.seed, suffix)) })
+}
+
+// scanBucket calls fn with the <source>\0<id> of every key of the bucket
+// ending at end.
+func (tx *Tx) scanBucket(end time.Time, fn func(suffix []byte)) error {
+	lo := timeBound(pDedupe, end)
+	return tx.kv.Scan(lo, prefixEnd(lo), func(k, _ []byte) error { fn(k[9:]); return nil })
+}
+
+// ensureSeen builds the index the first time it is needed.
+func (tx *Tx) ensureSeen() error {
+	if tx.seen.built {
 		return nil
-	})
+	}
+	return tx.buildSeen()
 }
 
 // bucket returns the bucket ending at end, creating it if needed.
@@ -163,10 +174,8 @@ func (tx *Tx) bucket(end time.Time) *seenBucket {
 // isSeen reports whether a record with this source and id was seen and is
 // still kept (SPEC 2).
 func (tx *Tx) isSeen(source, id string) (bool, error) {
-	if !tx.seen.built {
-		if err := tx.buildSeen(); err != nil {
-			return false, err
-		}
+	if err := tx.ensureSeen(); err != nil {
+		return false, err
 	}
 	suffix := seenSuffix(source, id)
 	h := maphash.Bytes(tx.seen.seed, suffix)
@@ -194,18 +203,15 @@ func (tx *Tx) isSeen(source, id string) (bool, error) {
 // addSeen writes a de-duplication key with value v into the bucket ending
 // at end.
 func (tx *Tx) addSeen(end time.Time, suffix, v []byte) error {
-	if !tx.seen.built {
-		if err := tx.buildSeen(); err != nil {
-			return err
-		}
+	if err := tx.ensureSeen(); err != nil {
+		return err
 	}
 	b := tx.bucket(end)
 	if b.full() {
 		// Rebuild from the live keys (the state has this batch's writes)
 		// with room for as many again.
 		n := 0
-		lo := timeBound(pDedupe, end)
-		if err := tx.kv.Scan(lo, prefixEnd(lo), func(_, _ []byte) error { n++; return nil }); err != nil {
+		if err := tx.scanBucket(end, func([]byte) { n++ }); err != nil {
 			return err
 		}
 		b.reset(n)
@@ -240,12 +246,10 @@ func (tx *Tx) releaseSeen(source, id string) error {
 // expireSeen drops the buckets whose end the clock has reached: every key
 // in them has expired.
 func (tx *Tx) expireSeen() error {
-	ix := &tx.seen
-	if !ix.built {
-		if err := tx.buildSeen(); err != nil {
-			return err
-		}
+	if err := tx.ensureSeen(); err != nil {
+		return err
 	}
+	ix := &tx.seen
 	n := 0
 	for n < len(ix.buckets) && !ix.buckets[n].end.After(tx.clock) && !ix.buckets[n].end.Equal(maxTime) {
 		n++

@@ -47,33 +47,12 @@ func TestSeenFilter(t *testing.T) {
 // this Tx, and after its bucket's filter filled up and was rebuilt; once
 // the clock passes its expiry it is not, and its bucket is deleted.
 func TestSeenState(t *testing.T) {
-	pol, err := policy.Parse([]byte("dedupe_window: 16h\nslas:\n  - {kind: leaver, deadline: 24h}\n  - {kind: nhi, deadline: 168h}\n  - {kind: joiner, deadline: 0s}\n  - {kind: mover, deadline: 72h}\n"), "test")
-	if err != nil {
-		t.Fatal(err)
-	}
+	pol := seenPolicy(t, "dedupe_window: 16h\n")
 	kv := memkv.New()
 	c := New(pol)
 	t0 := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
-	apply := func(tx *Tx, id string, at time.Time) Outcome {
-		t.Helper()
-		if _, err := tx.Advance(at, nil); err != nil {
-			t.Fatal(err)
-		}
-		_, oc, err := tx.Apply(&events.Input{ID: id, Source: "hr", Type: events.TypeHRSnapshot, Time: t0,
-			HR: &events.HRData{WorkerID: "w1"}}, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return oc
-	}
-	dkeys := func() (n int) {
-		for _, k := range kv.Keys() {
-			if k[0] == pDedupe {
-				n++
-			}
-		}
-		return n
-	}
+	apply := func(tx *Tx, id string, clock time.Time) Outcome { return snapshotAt(t, tx, id, t0, clock) }
+	dkeys := func() int { return len(dedupeEnds(kv)) }
 	tx1 := c.NewTx(kv)
 	if oc := apply(tx1, "e1", t0); oc != Applied {
 		t.Fatalf("first e1: %v", oc)
@@ -134,10 +113,7 @@ func BenchmarkSeenFilter(b *testing.B) {
 // TestStateFormat: a new state is stamped with the format; a state of
 // another format, or of format 1 (a clock and no version key), is refused.
 func TestStateFormat(t *testing.T) {
-	pol, err := policy.Parse([]byte("slas:\n  - {kind: leaver, deadline: 24h}\n  - {kind: nhi, deadline: 168h}\n  - {kind: joiner, deadline: 0s}\n  - {kind: mover, deadline: 72h}\n"), "test")
-	if err != nil {
-		t.Fatal(err)
-	}
+	pol := seenPolicy(t, "")
 	c := New(pol)
 	kv := memkv.New()
 	if _, err := c.NewTx(kv).Clock(); err != nil {
@@ -173,30 +149,9 @@ func TestStateFormat(t *testing.T) {
 // under the bucket end the index keeps (so expiry deletes them), and a
 // window key never lands in the bucket of cases.
 func TestSeenExtremes(t *testing.T) {
-	pol, err := policy.Parse([]byte("dedupe_window: 720h\nslas:\n  - {kind: leaver, deadline: 24h}\n  - {kind: nhi, deadline: 168h}\n  - {kind: joiner, deadline: 0s}\n  - {kind: mover, deadline: 72h}\n"), "test")
-	if err != nil {
-		t.Fatal(err)
-	}
-	snap := func(tx *Tx, id string, at time.Time) Outcome {
-		t.Helper()
-		if _, err := tx.Advance(at, nil); err != nil {
-			t.Fatal(err)
-		}
-		_, oc, err := tx.Apply(&events.Input{ID: id, Source: "hr", Type: events.TypeHRSnapshot, Time: at,
-			HR: &events.HRData{WorkerID: "w1"}}, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return oc
-	}
-	dkeys := func(kv *memkv.KV) (ends []time.Time) {
-		for _, k := range kv.Keys() {
-			if k[0] == pDedupe {
-				ends = append(ends, readTime([]byte(k[1:9])))
-			}
-		}
-		return ends
-	}
+	pol := seenPolicy(t, "dedupe_window: 720h\n")
+	snap := func(tx *Tx, id string, at time.Time) Outcome { return snapshotAt(t, tx, id, at, at) }
+	dkeys := dedupeEnds
 	kv := memkv.New()
 	tx := New(pol).NewTx(kv)
 	if oc := snap(tx, "old", time.Date(1600, 1, 1, 0, 0, 0, 0, time.UTC)); oc != Applied {
@@ -218,4 +173,40 @@ func TestSeenExtremes(t *testing.T) {
 	if oc := snap(tx2, "late", time.Date(2262, 4, 1, 0, 0, 0, 0, time.UTC)); oc != Duplicate {
 		t.Errorf("2262 again: %v, want duplicate", oc)
 	}
+}
+
+// seenPolicy parses a policy of the given extra lines and the four SLA
+// rules every policy needs.
+func seenPolicy(t *testing.T, extra string) *policy.Policy {
+	t.Helper()
+	pol, err := policy.Parse([]byte(extra+"slas:\n  - {kind: leaver, deadline: 24h}\n  - {kind: nhi, deadline: 168h}\n  - {kind: joiner, deadline: 0s}\n  - {kind: mover, deadline: 72h}\n"), "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pol
+}
+
+// snapshotAt moves tx's clock to clock and applies an HR snapshot of w1
+// with the given id and time.
+func snapshotAt(t *testing.T, tx *Tx, id string, at, clock time.Time) Outcome {
+	t.Helper()
+	if _, err := tx.Advance(clock, nil); err != nil {
+		t.Fatal(err)
+	}
+	_, oc, err := tx.Apply(&events.Input{ID: id, Source: "hr", Type: events.TypeHRSnapshot, Time: at,
+		HR: &events.HRData{WorkerID: "w1"}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return oc
+}
+
+// dedupeEnds returns the bucket end of every de-duplication key in kv.
+func dedupeEnds(kv *memkv.KV) (ends []time.Time) {
+	for _, k := range kv.Keys() {
+		if k[0] == pDedupe {
+			ends = append(ends, readTime([]byte(k[1:9])))
+		}
+	}
+	return ends
 }
