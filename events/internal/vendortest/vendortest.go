@@ -281,12 +281,7 @@ func (v Vendor) Fuzz(t *testing.T, value []byte) {
 // BenchDecode benchmarks Decode of testdata/file, which must give one
 // item that is not a rejection.
 func (v Vendor) BenchDecode(b *testing.B, file string) {
-	value, err := os.ReadFile(filepath.Join("testdata", file))
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.SetBytes(int64(len(value)))
-	b.ReportAllocs()
+	value := benchInput(b, file)
 	timer := StartCPUTimer(b)
 	defer timer.Stop()
 	for b.Loop() {
@@ -301,12 +296,7 @@ func (v Vendor) BenchDecode(b *testing.B, file string) {
 // a new T, the baseline of BenchDecode; ok reports whether the result holds
 // what the normalizer would need.
 func BenchUnmarshal[T any](b *testing.B, file string, ok func(*T) bool) {
-	value, err := os.ReadFile(filepath.Join("testdata", file))
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.SetBytes(int64(len(value)))
-	b.ReportAllocs()
+	value := benchInput(b, file)
 	timer := StartCPUTimer(b)
 	defer timer.Stop()
 	for b.Loop() {
@@ -315,6 +305,19 @@ func BenchUnmarshal[T any](b *testing.B, file string, ok func(*T) bool) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// benchInput reads testdata/file, the input of one benchmark iteration,
+// and has b report throughput in its bytes and allocations.
+func benchInput(b *testing.B, file string) []byte {
+	b.Helper()
+	value, err := os.ReadFile(filepath.Join("testdata", file))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(value)))
+	b.ReportAllocs()
+	return value
 }
 
 // goldenItem is the stable, reviewable rendering of one item.
