@@ -225,15 +225,7 @@ func (b *Batch) Scan(lower, upper []byte, fn func(k, v []byte) error) (err error
 	}
 	defer b.db.exit()
 	defer b.db.recoverFatal("scan", &err)
-	lower, upper, ok := userBounds(lower, upper)
-	if !ok {
-		return nil
-	}
-	it, err := b.pb.NewIter(&pebble.IterOptions{LowerBound: lower, UpperBound: upper})
-	if err != nil {
-		return fatal("scan", err)
-	}
-	return iterate(it, fn)
+	return scanUser(b.pb, lower, upper, fn)
 }
 
 // Len returns the number of writes in the batch.

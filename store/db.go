@@ -334,11 +334,21 @@ func (db *DB) Scan(lower, upper []byte, fn func(k, v []byte) error) (err error) 
 	}
 	defer db.exit()
 	defer db.recoverFatal("scan", &err)
+	return scanUser(db.pdb, lower, upper, fn)
+}
+
+// iterSource is what scans read: the DB, or a batch merged with it.
+type iterSource interface {
+	NewIter(*pebble.IterOptions) (*pebble.Iterator, error)
+}
+
+// scanUser runs fn over the caller's keys of src in [lower, upper).
+func scanUser(src iterSource, lower, upper []byte, fn func(k, v []byte) error) error {
 	lower, upper, ok := userBounds(lower, upper)
 	if !ok {
 		return nil
 	}
-	it, err := db.pdb.NewIter(&pebble.IterOptions{LowerBound: lower, UpperBound: upper})
+	it, err := src.NewIter(&pebble.IterOptions{LowerBound: lower, UpperBound: upper})
 	if err != nil {
 		return fatal("scan", err)
 	}
