@@ -40,5 +40,13 @@
 // can move between instances by a hash of worker_id, and one event costs one
 // read and one write of its worker. Within a Tx, decoded workers are cached
 // and written back by Flush; the cache is bounded by the Tx's size, not by
-// the population.
+// the population. Worker aggregates use a compact binary encoding
+// (codec.go); the other values are JSON.
+//
+// Between micro-batches a Tx keeps only bounded in-memory state: the clock,
+// the timer queues' low-water marks, the SLA timers armed since the last
+// Flush (written by Flush, or earlier when they may be due), and a Bloom
+// filter per expiry bucket of the de-duplication keys (seen.go), built
+// from a scan of the keys on first use. None of it changes a result; a Tx
+// whose batch failed to commit must be replaced, not reused.
 package correlator
