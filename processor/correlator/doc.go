@@ -47,6 +47,7 @@
 // the timer queues' low-water marks, the SLA timers armed since the last
 // Flush (written by Flush, or earlier when they may be due), and a Bloom
 // filter per expiry bucket of the de-duplication keys (seen.go), built
-// from a scan of the keys on first use. None of it changes a result; a Tx
-// whose batch failed to commit must be replaced, not reused.
+// from a scan of the keys on first use (a filter only saves reads, it never
+// changes a result). A Tx whose batch failed to commit must be replaced,
+// not reused.
 package correlator
