@@ -6,4 +6,8 @@
 // clock becomes max(clock, time - allowed_lateness), due timers fire, the
 // record is applied, and timers it created that are already due fire.
 // Rejected records are reported and change nothing.
+//
+// Each source is read (and decoded) ahead on a goroutine of its own, 256
+// records at a time, so decoding overlaps the correlator; the order within a
+// source, and so every output, is the same as reading them in turn.
 package replay
