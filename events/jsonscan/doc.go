@@ -7,9 +7,12 @@
 // encoding/json.Valid accepts), and the navigation helpers (Skip, Object,
 // Array, String, AppendString) then walk the validated buffer, so a decoder
 // can look at the three fields that decide whether a record matters before it
-// reads anything else. Strings are unescaped only when asked for, and with
-// the same results as encoding/json (invalid UTF-8 and unpaired surrogates
-// become U+FFFD).
+// reads anything else. ValidMembers and ObjectValid do both in one pass:
+// they validate an object and report its top-level members on the way.
+// Strings are unescaped only when asked for, and with the same results as
+// encoding/json (invalid UTF-8 and unpaired surrogates become U+FFFD);
+// ParseRFC3339 and ParseTime read RFC 3339 timestamps, allocating only for
+// one written with escapes.
 //
 // Contract: every navigation helper requires a buffer that Valid accepted.
 // On other input they never panic and never loop forever, but their results
