@@ -9,7 +9,9 @@
 // vendor payload needs: BadJSON, Members (locate an object's members,
 // optionally validating it in the same pass), Elements (one item per
 // element of an array, non-objects rejected) and Objects (visit each object
-// element of an array, non-objects skipped: how target arrays are read).
+// element of an array, non-objects skipped: how target arrays are read),
+// and SetUnescaped (a member switch's slow path for a key written with
+// escapes).
 //
 // The package is internal to events: its API may change with its two
 // callers. It imports only events and events/jsonscan.
