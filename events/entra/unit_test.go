@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/jmlwatch/jmlwatch/events"
+	"github.com/jmlwatch/jmlwatch/events/internal/vendortest"
 )
 
 // updateUser is a minimal "Update user" directoryAudit whose User target has
@@ -167,5 +168,27 @@ func TestDecodeShapes(t *testing.T) {
 		if len(items) != 1 || items[0].Err == nil || items[0].Err.Code != events.ReasonBadValue {
 			t.Errorf("Decode(%q) = %+v, want one bad_value item", v, items[0].Err)
 		}
+	}
+}
+
+// TestEscapedKeys checks that member names written with escapes read as
+// their decoded text, in the record and in its targets, and that a name
+// whose decoded text still holds a backslash is not decoded twice.
+func TestEscapedKeys(t *testing.T) {
+	value := []byte(`{"\u0069d":"Directory_3","\\u0069d":"decoded twice","activityDisplayN\u0061me":"Add member to group",` +
+		`"activityDateTime":"2026-03-02T10:00:00Z","result":"success","targetResource\u0073":[` +
+		`{"\u0069d":"u1","typ\u0065":"User","userPrincipalN\u0061me":"u1@contoso.example"},` +
+		`{"id":"g1","type":"Group","displayN\u0061me":"Sales"}]}`)
+	items := Decode(value)
+	if len(items) != 1 || items[0].Event == nil {
+		t.Fatalf("want one event, got:\n%s", vendortest.Render(items))
+	}
+	vendor.CheckItem(t, value, items[0])
+	e := items[0].Event
+	if e.ID != "Directory_3" || e.Type != events.TypeAccessGranted {
+		t.Errorf("id %q type %s, want Directory_3 %s", e.ID, e.Type, events.TypeAccessGranted)
+	}
+	if a := e.Account; a.AccountID != "u1" || a.Login != "u1@contoso.example" || a.Entitlement != "Sales" {
+		t.Errorf("account %+v, want u1, u1@contoso.example, entitlement Sales", a)
 	}
 }
