@@ -92,6 +92,7 @@ func TestDecodeOrder(t *testing.T) {
 		{"target not an array", `{"eventType":"user.lifecycle.create","outcome":{"result":"SUCCESS"},"uuid":"x","published":"2026-03-02T09:00:00Z","target":{}}`, string(events.ReasonBadValue), "target"},
 		{"null target", `{"eventType":"user.lifecycle.create","outcome":{"result":"SUCCESS"},"uuid":"x","published":"2026-03-02T09:00:00Z","target":null}`, string(events.ReasonNoTarget), "target"},
 		{"escaped keys and values", `{"event\u0054ype":"user.lifecycle.cre\u0061te","outcome":{"result":"SUCCESS"},"uuid":"x","published":"2026-03-02T09:00:00Z","target":[{"type":"User","id":"00u\u0031"}]}`, events.TypeAccountCreated, ""},
+		{"escaped target keys", `{"eventType":"user.lifecycle.create","outcome":{"result":"SUCCESS"},"uuid":"x","published":"2026-03-02T09:00:00Z","target":[{"typ\u0065":"User","\u0069d":"00u1","\\u0069d":""}]}`, events.TypeAccountCreated, ""},
 	}
 	for _, tc := range tests {
 		items := Decode([]byte(tc.value), nil)
