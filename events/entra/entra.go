@@ -107,7 +107,7 @@ func decodeElement(o *vendorkit.Outcome, value []byte, f fields, sh shape) {
 		if !jsonscan.Plain(typ) {
 			typ = jsonscan.AppendString(tb[:0], typ)
 		}
-		o.Skipped(events.SkipUnmapped, typeString(typ), timeOf(value, f.time))
+		o.Skipped(events.SkipUnmapped, typeString(typ), vendorkit.TimeOf(value, f.time))
 		return
 	}
 	switch jsonscan.Kind(value, f.properties) {

@@ -2,7 +2,6 @@ package entra
 
 import (
 	"fmt"
-	"time"
 
 	"github.com/jmlwatch/jmlwatch/events"
 	"github.com/jmlwatch/jmlwatch/events/internal/vendorkit"
@@ -83,7 +82,7 @@ func normalize(o *vendorkit.Outcome, value []byte, f fields, prefix string) {
 	}
 	r, mapped := lookup(activity)
 	if !mapped {
-		o.Skipped(events.SkipUnmapped, typeString(activity), timeOf(value, f.activityDateTime))
+		o.Skipped(events.SkipUnmapped, typeString(activity), vendorkit.TimeOf(value, f.activityDateTime))
 		return
 	}
 
@@ -94,7 +93,7 @@ func normalize(o *vendorkit.Outcome, value []byte, f fields, prefix string) {
 		return
 	}
 	if !jsonscan.EqualFold(resRaw, "success") {
-		o.Skipped(events.SkipOutcome, typeString(activity), timeOf(value, f.activityDateTime))
+		o.Skipped(events.SkipOutcome, typeString(activity), vendorkit.TimeOf(value, f.activityDateTime))
 		return
 	}
 
@@ -108,15 +107,8 @@ func normalize(o *vendorkit.Outcome, value []byte, f fields, prefix string) {
 		o.FieldErr(value, f.id, prefix+"id", events.ReasonBadValue)
 		return
 	}
-	tRaw, ok := jsonscan.String(value, f.activityDateTime)
+	t, ok := o.Time(value, f.activityDateTime, prefix, "activityDateTime")
 	if !ok {
-		o.FieldErr(value, f.activityDateTime, prefix+"activityDateTime", events.ReasonBadTimestamp)
-		return
-	}
-	t, ok := jsonscan.ParseTime(tRaw)
-	if !ok {
-		o.Reject(events.ReasonBadTimestamp, prefix+"activityDateTime",
-			"%q is not an rfc 3339 timestamp", clip(tRaw))
 		return
 	}
 
@@ -219,26 +211,6 @@ func normalize(o *vendorkit.Outcome, value []byte, f fields, prefix string) {
 			Entitlement: entRef.Of(all),
 			Privileged:  r.act == actRole,
 		})
-}
-
-// clip shortens a raw value quoted in an error detail.
-func clip(raw []byte) string {
-	const max = 64
-	if len(raw) > max {
-		return string(raw[:max]) + "..."
-	}
-	return string(raw)
-}
-
-// timeOf returns the timestamp at s when it is valid (for skipped records,
-// which still advance the clock), else the zero time.
-func timeOf(value []byte, s jsonscan.Span) time.Time {
-	raw, ok := jsonscan.String(value, s)
-	if !ok {
-		return time.Time{}
-	}
-	t, _ := jsonscan.ParseTime(raw)
-	return t
 }
 
 // target is one element of targetResources: the positions of the members

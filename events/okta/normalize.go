@@ -2,7 +2,6 @@ package okta
 
 import (
 	"fmt"
-	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -100,7 +99,7 @@ func normalize(o *vendorkit.Outcome, value []byte, f fields, aliases map[string]
 	}
 	r, mapped := lookup(et)
 	if !mapped {
-		o.Skipped(events.SkipUnmapped, typeString(et), f.time(value))
+		o.Skipped(events.SkipUnmapped, typeString(et), vendorkit.TimeOf(value, f.published))
 		return
 	}
 
@@ -121,7 +120,7 @@ func normalize(o *vendorkit.Outcome, value []byte, f fields, aliases map[string]
 		return
 	}
 	if !jsonscan.Equal(resRaw, "SUCCESS") {
-		o.Skipped(events.SkipOutcome, typeString(et), f.time(value))
+		o.Skipped(events.SkipOutcome, typeString(et), vendorkit.TimeOf(value, f.published))
 		return
 	}
 
@@ -135,14 +134,8 @@ func normalize(o *vendorkit.Outcome, value []byte, f fields, aliases map[string]
 		o.FieldErr(value, f.uuid, "uuid", events.ReasonBadValue)
 		return
 	}
-	pubRaw, ok := jsonscan.String(value, f.published)
+	t, ok := o.Time(value, f.published, "", "published")
 	if !ok {
-		o.FieldErr(value, f.published, "published", events.ReasonBadTimestamp)
-		return
-	}
-	t, ok := jsonscan.ParseTime(pubRaw)
-	if !ok {
-		o.Reject(events.ReasonBadTimestamp, "published", "%q is not an rfc 3339 timestamp", clip(pubRaw))
 		return
 	}
 
@@ -249,26 +242,6 @@ func normalize(o *vendorkit.Outcome, value []byte, f fields, aliases map[string]
 		acc.Privileged = true
 	}
 	o.Account(events.Input{ID: idRef.Of(all), Source: Source, Type: r.typ, Time: t}, acc)
-}
-
-// clip shortens a raw value quoted in an error detail.
-func clip(raw []byte) string {
-	const max = 64
-	if len(raw) > max {
-		return string(raw[:max]) + "..."
-	}
-	return string(raw)
-}
-
-// time returns published when it is a valid timestamp (for skipped records,
-// which still advance the clock), else the zero time.
-func (f fields) time(value []byte) time.Time {
-	raw, ok := jsonscan.String(value, f.published)
-	if !ok {
-		return time.Time{}
-	}
-	t, _ := jsonscan.ParseTime(raw)
-	return t
 }
 
 // target is one element of target[]: the positions of the members used.

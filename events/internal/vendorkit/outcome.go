@@ -48,6 +48,44 @@ func (o *Outcome) FieldErr(value []byte, s jsonscan.Span, field string, code eve
 	o.Reject(code, field, "not a string")
 }
 
+// Time reads the required RFC 3339 timestamp at s, the member prefix+name,
+// and returns it in UTC. Otherwise it makes o the rejection (missing_field
+// when the member is absent or null, bad_timestamp for anything else) and
+// reports false. The path is built only on that error path.
+func (o *Outcome) Time(value []byte, s jsonscan.Span, prefix, name string) (time.Time, bool) {
+	raw, ok := jsonscan.String(value, s)
+	if !ok {
+		o.FieldErr(value, s, prefix+name, events.ReasonBadTimestamp)
+		return time.Time{}, false
+	}
+	t, ok := jsonscan.ParseTime(raw)
+	if !ok {
+		o.Reject(events.ReasonBadTimestamp, prefix+name, "%q is not an rfc 3339 timestamp", clip(raw))
+	}
+	return t, ok
+}
+
+// clip shortens a raw value quoted in an error detail.
+func clip(raw []byte) string {
+	const max = 64
+	if len(raw) > max {
+		return string(raw[:max]) + "..."
+	}
+	return string(raw)
+}
+
+// TimeOf returns the timestamp at s when it is a valid one, else the zero
+// time: the time of a skipped record, which still advances the clock but
+// is not rejected for a bad one.
+func TimeOf(value []byte, s jsonscan.Span) time.Time {
+	raw, ok := jsonscan.String(value, s)
+	if !ok {
+		return time.Time{}
+	}
+	t, _ := jsonscan.ParseTime(raw)
+	return t
+}
+
 // Skipped makes o a skip, for reason, of a record of type typ at t.
 func (o *Outcome) Skipped(reason, typ string, t time.Time) {
 	o.kind = kindSkip
