@@ -99,11 +99,7 @@ func normalize(o *vendorkit.Outcome, value []byte, f fields, prefix string) {
 
 	// 3. id and activityDateTime.
 	idRaw, ok := jsonscan.String(value, f.id)
-	if !ok {
-		o.FieldErr(value, f.id, prefix+"id", events.ReasonBadValue)
-		return
-	}
-	if len(idRaw) == 0 {
+	if !ok || len(idRaw) == 0 {
 		o.FieldErr(value, f.id, prefix+"id", events.ReasonBadValue)
 		return
 	}

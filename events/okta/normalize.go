@@ -126,11 +126,7 @@ func normalize(o *vendorkit.Outcome, value []byte, f fields, aliases map[string]
 
 	// 3. uuid and published.
 	uuidRaw, ok := jsonscan.String(value, f.uuid)
-	if !ok {
-		o.FieldErr(value, f.uuid, "uuid", events.ReasonBadValue)
-		return
-	}
-	if len(uuidRaw) == 0 {
+	if !ok || len(uuidRaw) == 0 {
 		o.FieldErr(value, f.uuid, "uuid", events.ReasonBadValue)
 		return
 	}
