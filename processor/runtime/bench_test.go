@@ -1,7 +1,6 @@
 package runtime
 
 import (
-	"bytes"
 	"context"
 	"net"
 	"sync"
@@ -35,19 +34,8 @@ func BenchmarkSteadyState(b *testing.B) {
 	}
 	defer br.Close()
 	h := &harness{t: &testing.T{}, ctx: ctx, b: br}
-	files := map[gen.File][][]byte{}
-	_, err = gen.Generate(ctx, gen.Config{Workers: 5000, Days: 120, Seed: 1},
-		func(f gen.File, _ time.Time, line []byte) error {
-			files[f] = append(files[f], bytes.Clone(line))
-			return nil
-		})
-	if err != nil {
-		b.Fatal(err)
-	}
-	pol, err := policy.Parse([]byte(gen.Policy()), "p.yaml")
-	if err != nil {
-		b.Fatal(err)
-	}
+	files := genFiles(b, ctx, gen.Config{Workers: 5000, Days: 120, Seed: 1})
+	pol := genPolicy(b)
 	ins := h.produceFiles(files)
 	n := 0
 	for _, ls := range files {

@@ -20,9 +20,7 @@ import (
 	"github.com/segmentio/kafka-go"
 
 	"github.com/jmlwatch/jmlwatch/events"
-	"github.com/jmlwatch/jmlwatch/events/entra"
 	"github.com/jmlwatch/jmlwatch/events/gen"
-	"github.com/jmlwatch/jmlwatch/events/okta"
 	"github.com/jmlwatch/jmlwatch/processor/policy"
 	"github.com/jmlwatch/jmlwatch/processor/replay"
 	"github.com/jmlwatch/jmlwatch/store"
@@ -296,16 +294,7 @@ func canonicalStream(t *testing.T, files map[gen.File][][]byte, pol *policy.Poli
 	var evs []ev
 	for fi, f := range gen.Files() {
 		for _, l := range files[f] {
-			var items []events.Item
-			switch f.Format() {
-			case FormatOkta:
-				items = okta.Decode(l, pol.Aliases)
-			case FormatEntra:
-				items = entra.Decode(l)
-			default:
-				items = events.DecodeStructured(l)
-			}
-			for _, it := range items {
+			for _, it := range decodeLine(f.Format(), l, pol.Aliases) {
 				if it.Event == nil {
 					continue
 				}
@@ -342,19 +331,8 @@ func TestCrashSinglePartition(t *testing.T) {
 	bin := buildJmlwatch(t)
 	h := newCrashHarness(t, bin, 1)
 	t0 := time.Now()
-	files := map[gen.File][][]byte{}
-	_, err := gen.Generate(h.ctx, gen.Config{Workers: 2500, Days: 365, Seed: 11, NoisePerRecord: -1},
-		func(f gen.File, _ time.Time, line []byte) error {
-			files[f] = append(files[f], bytes.Clone(line))
-			return nil
-		})
-	if err != nil {
-		t.Fatal(err)
-	}
-	pol, err := policy.Parse([]byte(gen.Policy()), "gen-policy.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
+	files := genFiles(t, h.ctx, gen.Config{Workers: 2500, Days: 365, Seed: 11, NoisePerRecord: -1})
+	pol := genPolicy(t)
 	t.Logf("generated in %s", time.Since(t0).Round(time.Millisecond))
 	lines := canonicalStream(t, files, pol)
 	t.Logf("canonical in %s", time.Since(t0).Round(time.Millisecond))
@@ -405,17 +383,7 @@ func TestCrashSinglePartition(t *testing.T) {
 	}
 	finishChild(t, h, bin, final, complete)
 
-	got := checkCopies(t, h.readAll("out", 1))
-	for id := range wantIDs {
-		if !got[id] {
-			t.Errorf("output %s of the uninterrupted run is missing", id)
-		}
-	}
-	for id := range got {
-		if !wantIDs[id] {
-			t.Errorf("output %s is not an output of the uninterrupted run", id)
-		}
-	}
+	checkIDs(t, checkCopies(t, h.readAll("out", 1)), wantIDs, "the uninterrupted run")
 	if dl := h.lastOffsets("out.dlq", 1)[0]; dl != 0 {
 		t.Errorf("%d dead letters, want none", dl)
 	}
@@ -593,22 +561,29 @@ func TestCrashPartitioned(t *testing.T) {
 		t.Errorf("only %d kills hit the stream in progress, want at least %d", st.midStream, crashMinKills)
 	}
 	finishChild(t, h, bin, final, complete)
-	got := checkCopies(t, h.readAll("out", parts))
+	checkIDs(t, checkCopies(t, h.readAll("out", parts)), wantIDs, "the uninterrupted run")
+	checkStore(t, filepath.Join(dir, "state"), wantOffsets)
+}
+
+// checkIDs fails t unless the published ids got are exactly the ids want
+// of the reference (what names it), naming up to five missing and five
+// foreign ids.
+func checkIDs(t *testing.T, got, want map[string]bool, what string) {
+	t.Helper()
 	var missing, extra []string
-	for id := range wantIDs {
+	for id := range want {
 		if !got[id] {
 			missing = append(missing, id)
 		}
 	}
 	for id := range got {
-		if !wantIDs[id] {
+		if !want[id] {
 			extra = append(extra, id)
 		}
 	}
 	if len(missing)+len(extra) > 0 {
-		t.Errorf("%d outputs of the uninterrupted run missing (%s), %d others (%s)", len(missing), strings.Join(first(missing, 5), " "), len(extra), strings.Join(first(extra, 5), " "))
+		t.Errorf("%d outputs of %s missing (%s), %d others (%s)", len(missing), what, strings.Join(first(missing, 5), " "), len(extra), strings.Join(first(extra, 5), " "))
 	}
-	checkStore(t, filepath.Join(dir, "state"), wantOffsets)
 }
 
 func first(s []string, n int) []string { return s[:min(n, len(s))] }

@@ -7,9 +7,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/jmlwatch/jmlwatch/events/gen"
-	"github.com/jmlwatch/jmlwatch/processor/policy"
 )
 
 // TestKcatInterop produces a binary-mode CloudEvent with kcat, the way a
@@ -24,10 +21,7 @@ func TestKcatInterop(t *testing.T) {
 		t.Skip("kcat not installed (apt-get install kcat); set JMLWATCH_REQUIRE_KCAT=1 to require it")
 	}
 	h := newHarness(t)
-	pol, err := policy.Parse([]byte(gen.Policy()), "p.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
+	pol := genPolicy(t)
 	ctx, cancel := context.WithTimeout(h.ctx, time.Minute)
 	defer cancel()
 	produce := func(value string, headers ...string) {

@@ -126,17 +126,7 @@ func TestBrokerRestart(t *testing.T) {
 	poll(t, h.ctx, "outputs complete", func() bool {
 		return h.lastOffsets("out", 1)[0] >= int64(len(want)) && len(checkCopiesQuiet(t, h.readAll("out", 1))) >= len(want)
 	})
-	got := checkCopies(t, h.readAll("out", 1))
-	for id := range want {
-		if !got[id] {
-			t.Errorf("output %s missing after the broker restart", id)
-		}
-	}
-	for id := range got {
-		if !want[id] {
-			t.Errorf("output %s is not one replay emits", id)
-		}
-	}
+	checkIDs(t, checkCopies(t, h.readAll("out", 1)), want, "replay (after the broker restart)")
 }
 
 // checkCopiesQuiet returns the distinct ids of msgs.

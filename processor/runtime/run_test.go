@@ -160,23 +160,36 @@ func waitRole(t *testing.T, ctx context.Context, rt *Runtime, role string) {
 	}
 }
 
-// genData generates a small world: the lines of each file in order.
+// genData generates a small world (seed 7, one noise record per
+// lifecycle record): the lines of each file in order, and gen's policy.
 func genData(t *testing.T, workers, days int) (map[gen.File][][]byte, *policy.Policy) {
 	t.Helper()
+	return genFiles(t, context.Background(), gen.Config{Workers: workers, Days: days, Seed: 7, NoisePerRecord: 1}), genPolicy(t)
+}
+
+// genFiles generates the world cfg describes: the lines of each file in
+// order.
+func genFiles(tb testing.TB, ctx context.Context, cfg gen.Config) map[gen.File][][]byte {
+	tb.Helper()
 	files := map[gen.File][][]byte{}
-	_, err := gen.Generate(context.Background(), gen.Config{Workers: workers, Days: days, Seed: 7, NoisePerRecord: 1},
-		func(f gen.File, _ time.Time, line []byte) error {
-			files[f] = append(files[f], bytes.Clone(line))
-			return nil
-		})
+	_, err := gen.Generate(ctx, cfg, func(f gen.File, _ time.Time, line []byte) error {
+		files[f] = append(files[f], bytes.Clone(line))
+		return nil
+	})
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
+	return files
+}
+
+// genPolicy is the policy gen's worlds are written for.
+func genPolicy(tb testing.TB) *policy.Policy {
+	tb.Helper()
 	pol, err := policy.Parse([]byte(gen.Policy()), "gen-policy.yaml")
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
-	return files, pol
+	return pol
 }
 
 // lineSource is a replay.Source over the lines of one generated file.
@@ -196,22 +209,25 @@ func (s *lineSource) Next() (replay.Record, error) {
 		}
 		v := s.lines[s.line]
 		s.line++
-		var items []events.Item
-		switch s.format {
-		case FormatOkta:
-			items = okta.Decode(v, s.aliases)
-		case FormatEntra:
-			items = entra.Decode(v)
-		default:
-			items = events.DecodeStructured(v)
-		}
-		for _, it := range items {
+		for _, it := range decodeLine(s.format, v, s.aliases) {
 			s.pending = append(s.pending, replay.Record{Input: s.name, Line: s.line, Item: it})
 		}
 	}
 	r := s.pending[0]
 	s.pending = s.pending[1:]
 	return r, nil
+}
+
+// decodeLine decodes one line of a file of format as replay does.
+func decodeLine(format string, line []byte, aliases map[string]string) []events.Item {
+	switch format {
+	case FormatOkta:
+		return okta.Decode(line, aliases)
+	case FormatEntra:
+		return entra.Decode(line)
+	default:
+		return events.DecodeStructured(line)
+	}
 }
 
 type memState struct{ kv *memkv.KV }
@@ -362,10 +378,7 @@ func TestRunAgreesWithReplay(t *testing.T) {
 
 func TestDeadLetters(t *testing.T) {
 	h := newHarness(t)
-	pol, err := policy.Parse([]byte(gen.Policy()), "p.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
+	pol := genPolicy(t)
 	good := func(id, worker string) string {
 		return fmt.Sprintf(`{"id":"%s","activityDateTime":"2026-02-01T10:00:00Z","activityDisplayName":"Disable account","result":"success","targetResources":[{"type":"User","id":"%s","userPrincipalName":"%s@example.com"}]}`, id, worker, worker)
 	}

@@ -7,10 +7,8 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kfake"
 
-	"github.com/jmlwatch/jmlwatch/events/gen"
 	"github.com/jmlwatch/jmlwatch/internal/testpki"
 	"github.com/jmlwatch/jmlwatch/processor/broker"
-	"github.com/jmlwatch/jmlwatch/processor/policy"
 )
 
 // TestSASL: the daemon authenticates with SASL PLAIN, SCRAM-SHA-256 and
@@ -92,13 +90,4 @@ func checkSecured(t *testing.T, h *harness, cfg *Config) {
 	if !rt.Readiness().Ready {
 		t.Errorf("not ready: %+v", rt.Readiness())
 	}
-}
-
-func genPolicy(t *testing.T) *policy.Policy {
-	t.Helper()
-	pol, err := policy.Parse([]byte(gen.Policy()), "gen-policy.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return pol
 }
