@@ -48,15 +48,11 @@ func Decode(value []byte, aliases map[string]string) []events.Item {
 	if !jsonscan.Valid(value) {
 		return vendorkit.BadJSON(value)
 	}
+	end := jsonscan.Skip(value, start)
 	if value[start] == '[' {
-		return decodeArray(value, start, aliases)
+		return elements(value, jsonscan.Span{Start: start, End: end}, aliases)
 	}
-	return vendorkit.NotObject(value, start, jsonscan.Skip(value, start))
-}
-
-// decodeArray decodes a JSON array of LogEvents.
-func decodeArray(value []byte, start int, aliases map[string]string) []events.Item {
-	return elements(value, jsonscan.Span{Start: start, End: jsonscan.Skip(value, start)}, aliases)
+	return vendorkit.NotObject(value, start, end)
 }
 
 // decodeHook decodes an event-hook envelope: the LogEvents in data.events.
