@@ -141,28 +141,78 @@ func (m *metrics) observeOutput(o events.Output) {
 // scrape.
 type storeCollector struct{ db *store.DB }
 
-var (
-	descStoreDisk                              = prometheus.NewDesc("jmlwatch_store_disk_bytes", "Bytes on disk of the state store (tables, WAL, other files).", nil, nil)
-	descStoreCompact                           = prometheus.NewDesc("jmlwatch_store_compactions_total", "Pebble compactions since the store was opened.", nil, nil)
-	descStoreFlush                             = prometheus.NewDesc("jmlwatch_store_flushes_total", "Pebble memtable flushes since the store was opened.", nil, nil)
-	descStoreDebt                              = prometheus.NewDesc("jmlwatch_store_compaction_debt_bytes", "Estimated bytes Pebble must compact before the LSM is stable; growing: writes outpace the disk.", nil, nil)
-	descStoreReadAmp                           = prometheus.NewDesc("jmlwatch_store_read_amplification", "Sorted runs a read may visit.", nil, nil)
-	descStoreMemtable                          = prometheus.NewDesc("jmlwatch_store_memtable_bytes", "Bytes of Pebble memtables.", nil, nil)
-	descStoreCache                             = prometheus.NewDesc("jmlwatch_store_block_cache_bytes", "Bytes in the block cache.", nil, nil)
-	descStoreCacheHits                         = prometheus.NewDesc("jmlwatch_store_block_cache_hits_total", "Block cache hits since the store was opened.", nil, nil)
-	descStoreCacheMiss                         = prometheus.NewDesc("jmlwatch_store_block_cache_misses_total", "Block cache misses since the store was opened.", nil, nil)
-	descStoreRowCache                          = prometheus.NewDesc("jmlwatch_store_row_cache_bytes", "Bytes in the row cache (worker aggregates and account links).", nil, nil)
-	descStoreRowCacheHits                      = prometheus.NewDesc("jmlwatch_store_row_cache_hits_total", "Row cache hits since the store was opened.", nil, nil)
-	descStoreRowCacheMiss                      = prometheus.NewDesc("jmlwatch_store_row_cache_misses_total", "Row cache misses since the store was opened.", nil, nil)
-	descStoreFailed                            = prometheus.NewDesc("jmlwatch_store_failed", "1 after a fatal store write error (the store accepts no more writes).", nil, nil)
-	storeDescs                                 = []*prometheus.Desc{descStoreDisk, descStoreCompact, descStoreFlush, descStoreDebt, descStoreReadAmp, descStoreMemtable, descStoreCache, descStoreCacheHits, descStoreCacheMiss, descStoreRowCache, descStoreRowCacheHits, descStoreRowCacheMiss, descStoreFailed}
-	_                     prometheus.Collector = storeCollector{}
-)
+// storeMetrics are the figures storeCollector exports, each with its value
+// in store.Metrics.
+var storeMetrics = [...]struct {
+	desc *prometheus.Desc
+	typ  prometheus.ValueType
+	val  func(m *store.Metrics) float64
+}{
+	{
+		prometheus.NewDesc("jmlwatch_store_disk_bytes", "Bytes on disk of the state store (tables, WAL, other files).", nil, nil),
+		prometheus.GaugeValue, func(m *store.Metrics) float64 { return float64(m.DiskSpaceUsage) },
+	},
+	{
+		prometheus.NewDesc("jmlwatch_store_compactions_total", "Pebble compactions since the store was opened.", nil, nil),
+		prometheus.CounterValue, func(m *store.Metrics) float64 { return float64(m.Compactions) },
+	},
+	{
+		prometheus.NewDesc("jmlwatch_store_flushes_total", "Pebble memtable flushes since the store was opened.", nil, nil),
+		prometheus.CounterValue, func(m *store.Metrics) float64 { return float64(m.Flushes) },
+	},
+	{
+		prometheus.NewDesc("jmlwatch_store_compaction_debt_bytes", "Estimated bytes Pebble must compact before the LSM is stable; growing: writes outpace the disk.", nil, nil),
+		prometheus.GaugeValue, func(m *store.Metrics) float64 { return float64(m.CompactionDebt) },
+	},
+	{
+		prometheus.NewDesc("jmlwatch_store_read_amplification", "Sorted runs a read may visit.", nil, nil),
+		prometheus.GaugeValue, func(m *store.Metrics) float64 { return float64(m.ReadAmplification) },
+	},
+	{
+		prometheus.NewDesc("jmlwatch_store_memtable_bytes", "Bytes of Pebble memtables.", nil, nil),
+		prometheus.GaugeValue, func(m *store.Metrics) float64 { return float64(m.MemTableSize) },
+	},
+	{
+		prometheus.NewDesc("jmlwatch_store_block_cache_bytes", "Bytes in the block cache.", nil, nil),
+		prometheus.GaugeValue, func(m *store.Metrics) float64 { return float64(m.BlockCacheSize) },
+	},
+	{
+		prometheus.NewDesc("jmlwatch_store_block_cache_hits_total", "Block cache hits since the store was opened.", nil, nil),
+		prometheus.CounterValue, func(m *store.Metrics) float64 { return float64(m.BlockCacheHits) },
+	},
+	{
+		prometheus.NewDesc("jmlwatch_store_block_cache_misses_total", "Block cache misses since the store was opened.", nil, nil),
+		prometheus.CounterValue, func(m *store.Metrics) float64 { return float64(m.BlockCacheMisses) },
+	},
+	{
+		prometheus.NewDesc("jmlwatch_store_row_cache_bytes", "Bytes in the row cache (worker aggregates and account links).", nil, nil),
+		prometheus.GaugeValue, func(m *store.Metrics) float64 { return float64(m.RowCacheSize) },
+	},
+	{
+		prometheus.NewDesc("jmlwatch_store_row_cache_hits_total", "Row cache hits since the store was opened.", nil, nil),
+		prometheus.CounterValue, func(m *store.Metrics) float64 { return float64(m.RowCacheHits) },
+	},
+	{
+		prometheus.NewDesc("jmlwatch_store_row_cache_misses_total", "Row cache misses since the store was opened.", nil, nil),
+		prometheus.CounterValue, func(m *store.Metrics) float64 { return float64(m.RowCacheMisses) },
+	},
+	{
+		prometheus.NewDesc("jmlwatch_store_failed", "1 after a fatal store write error (the store accepts no more writes).", nil, nil),
+		prometheus.GaugeValue, func(m *store.Metrics) float64 {
+			if m.Failed {
+				return 1
+			}
+			return 0
+		},
+	},
+}
+
+var _ prometheus.Collector = storeCollector{}
 
 // Describe implements prometheus.Collector.
 func (c storeCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range storeDescs {
-		ch <- d
+	for _, x := range storeMetrics {
+		ch <- x.desc
 	}
 }
 
@@ -173,29 +223,7 @@ func (c storeCollector) Collect(ch chan<- prometheus.Metric) {
 	if err != nil {
 		return
 	}
-	failed := 0.0
-	if m.Failed {
-		failed = 1
-	}
-	for _, x := range []struct {
-		d *prometheus.Desc
-		t prometheus.ValueType
-		v float64
-	}{
-		{descStoreDisk, prometheus.GaugeValue, float64(m.DiskSpaceUsage)},
-		{descStoreCompact, prometheus.CounterValue, float64(m.Compactions)},
-		{descStoreFlush, prometheus.CounterValue, float64(m.Flushes)},
-		{descStoreDebt, prometheus.GaugeValue, float64(m.CompactionDebt)},
-		{descStoreReadAmp, prometheus.GaugeValue, float64(m.ReadAmplification)},
-		{descStoreMemtable, prometheus.GaugeValue, float64(m.MemTableSize)},
-		{descStoreCache, prometheus.GaugeValue, float64(m.BlockCacheSize)},
-		{descStoreCacheHits, prometheus.CounterValue, float64(m.BlockCacheHits)},
-		{descStoreCacheMiss, prometheus.CounterValue, float64(m.BlockCacheMisses)},
-		{descStoreRowCache, prometheus.GaugeValue, float64(m.RowCacheSize)},
-		{descStoreRowCacheHits, prometheus.CounterValue, float64(m.RowCacheHits)},
-		{descStoreRowCacheMiss, prometheus.CounterValue, float64(m.RowCacheMisses)},
-		{descStoreFailed, prometheus.GaugeValue, failed},
-	} {
-		ch <- prometheus.MustNewConstMetric(x.d, x.t, x.v)
+	for _, x := range storeMetrics {
+		ch <- prometheus.MustNewConstMetric(x.desc, x.typ, x.val(&m))
 	}
 }
