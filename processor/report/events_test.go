@@ -59,11 +59,6 @@ func cancelled(caseID, kind, time string) string {
 	return ce("case.cancelled", "x-"+caseID, time, map[string]any{"case_id": caseID, "worker_id": "w-" + caseID, "kind": kind, "reason": "rescinded"})
 }
 
-func orphan(caseID, system, account, time string) string {
-	return ce("orphan.detected", "od-"+caseID+"-"+system+"-"+account, time, map[string]any{"case_id": caseID, "worker_id": "w-" + caseID,
-		"kind": "leaver", "system": system, "account_id": account, "left_at": time})
-}
-
 // writeInput writes lines to a temporary JSON Lines file.
 func writeInput(t testing.TB, lines ...string) string {
 	t.Helper()
