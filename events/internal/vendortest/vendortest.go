@@ -248,6 +248,23 @@ func (v Vendor) Golden(t *testing.T, update bool) {
 	}
 }
 
+// FuzzDecode is a whole decode fuzz target: it seeds f with every
+// testdata/*.json file and with each of extra, then fuzzes with Fuzz.
+func (v Vendor) FuzzDecode(f *testing.F, extra ...string) {
+	f.Helper()
+	for _, in := range Inputs(f) {
+		value, err := os.ReadFile(in)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(value)
+	}
+	for _, s := range extra {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(v.Fuzz)
+}
+
 // Fuzz is the body of a decode fuzz target: Decode must not panic, every
 // item must satisfy CheckItem, items must be in order without overlapping,
 // and bad_json must be reported exactly when encoding/json rejects the
