@@ -75,7 +75,7 @@ func (r *Runtime) own(ctx, gctx context.Context, gen *kafka.Generation) error {
 	var parts []*partition
 	for _, in := range r.cfg.Inputs {
 		for _, pa := range sortedAssignments(gen.Assignments[in.Topic]) {
-			start := starts[tpKey(in.Topic, pa.ID)]
+			start := starts[store.TopicPartition{Topic: in.Topic, Partition: pa.ID}]
 			p := &partition{topic: in.Topic, id: pa.ID, in: in, next: start,
 				lag:      r.metrics.consumeLag.WithLabelValues(in.Topic, strconv.Itoa(pa.ID)),
 				consumed: r.metrics.consumed.WithLabelValues(in.Topic, in.Format)}
@@ -105,31 +105,30 @@ func sortedAssignments(pas []kafka.PartitionAssignment) []kafka.PartitionAssignm
 	return out
 }
 
-func tpKey(topic string, p int) string { return topic + "/" + strconv.Itoa(p) }
-
 // startOffsets compares the local checkpoint with the offsets committed in
 // Kafka and returns where to start each assigned partition (a negative
 // value: the earliest offset).
-func (r *Runtime) startOffsets(gen *kafka.Generation) (map[string]int64, error) {
+func (r *Runtime) startOffsets(gen *kafka.Generation) (map[store.TopicPartition]int64, error) {
 	local, err := r.db.Offsets()
 	if err != nil {
 		return nil, fmt.Errorf("reading checkpoint: %w", err)
 	}
-	out := map[string]int64{}
+	out := map[store.TopicPartition]int64{}
 	for topic, pas := range gen.Assignments {
 		for _, pa := range pas {
-			lo, ok := local[store.TopicPartition{Topic: topic, Partition: pa.ID}]
+			tp := store.TopicPartition{Topic: topic, Partition: pa.ID}
+			lo, ok := local[tp]
 			committed := pa.Offset // negative: nothing committed
 			switch {
 			case ok:
 				if committed > lo.Next && !r.opts.Rebuild {
 					return nil, &OffsetError{Topic: topic, Partition: pa.ID, Local: lo.Next, Committed: committed, Dir: r.cfg.StateDir}
 				}
-				out[tpKey(topic, pa.ID)] = lo.Next
+				out[tp] = lo.Next
 			case committed >= 0 && !r.opts.Rebuild:
 				return nil, &OffsetError{Topic: topic, Partition: pa.ID, Local: -1, Committed: committed, Dir: r.cfg.StateDir}
 			default:
-				out[tpKey(topic, pa.ID)] = kafka.FirstOffset
+				out[tp] = kafka.FirstOffset
 			}
 		}
 	}
