@@ -28,7 +28,8 @@
 //     "success", exports sometimes "Success"); any other result is skipped
 //     (events.SkipOutcome). A missing result is missing_field.
 //  3. id (the event id; missing_field when absent or empty) and
-//     activityDateTime (the event time, RFC 3339; bad_timestamp when not)
+//     activityDateTime (the event time, RFC 3339; bad_timestamp when not,
+//     or when its UTC year is outside 0000-9999, as for canonical events)
 //     are read.
 //  4. The targets are found in targetResources[] by type: "User" (id is the
 //     account_id, userPrincipalName the login), "Group", "Role",

@@ -17,7 +17,8 @@
 //  2. outcome.result must be exactly "SUCCESS"; any other value is skipped
 //     (events.SkipOutcome). A missing outcome.result is missing_field.
 //  3. uuid (the event id; missing_field when absent or empty) and published
-//     (the event time, RFC 3339; bad_timestamp when not) are read.
+//     (the event time, RFC 3339; bad_timestamp when not, or when its UTC
+//     year is outside 0000-9999, as for canonical events) are read.
 //  4. The targets the mapping needs are found in target[]: the user (type
 //     "User": id is the account_id, alternateId the login), the app (type
 //     "AppInstance") and the group (type "UserGroup"). A mapped record

@@ -58,11 +58,29 @@ func (o *Outcome) Time(value []byte, s jsonscan.Span, prefix, name string) (time
 		o.FieldErr(value, s, prefix+name, events.ReasonBadTimestamp)
 		return time.Time{}, false
 	}
-	t, ok := jsonscan.ParseTime(raw)
+	t, ok := parseTime(raw)
 	if !ok {
 		o.Reject(events.ReasonBadTimestamp, prefix+name, "%q is not an rfc 3339 timestamp", clip(raw))
 	}
 	return t, ok
+}
+
+// Unix seconds of 0000-01-01T00:00:00Z and 10000-01-01T00:00:00Z: the
+// instants RFC 3339 can write lie between them.
+const (
+	minUnix = -62167219200
+	endUnix = 253402300800
+)
+
+// parseTime is jsonscan.ParseTime, refusing, as the canonical decoder does,
+// an instant whose UTC year falls outside 0000-9999
+// (0000-01-01T00:30:00+01:00): RFC 3339 could not write it back.
+func parseTime(raw []byte) (time.Time, bool) {
+	t, ok := jsonscan.ParseTime(raw)
+	if s := t.Unix(); !ok || s < minUnix || s >= endUnix {
+		return time.Time{}, false
+	}
+	return t, true
 }
 
 // clip shortens a raw value quoted in an error detail.
@@ -74,15 +92,15 @@ func clip(raw []byte) string {
 	return string(raw)
 }
 
-// TimeOf returns the timestamp at s when it is a valid one, else the zero
-// time: the time of a skipped record, which still advances the clock but
+// TimeOf returns the timestamp at s when it is a valid one (as Time
+// judges it), else the zero time: the time of a skipped record, which still advances the clock but
 // is not rejected for a bad one.
 func TimeOf(value []byte, s jsonscan.Span) time.Time {
 	raw, ok := jsonscan.String(value, s)
 	if !ok {
 		return time.Time{}
 	}
-	t, _ := jsonscan.ParseTime(raw)
+	t, _ := parseTime(raw)
 	return t
 }
 
