@@ -7,7 +7,7 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kfake"
 
-	"github.com/jmlwatch/jmlwatch/internal/testpki"
+	"github.com/jmlwatch/jmlwatch/processor/testpki"
 	"github.com/jmlwatch/jmlwatch/processor/broker"
 )
 
