@@ -12,8 +12,8 @@ import (
 	"github.com/segmentio/kafka-go"
 	"github.com/twmb/franz-go/pkg/kfake"
 
-	"github.com/jmlwatch/jmlwatch/processor/testpki"
 	"github.com/jmlwatch/jmlwatch/processor/broker"
+	"github.com/jmlwatch/jmlwatch/processor/testpki"
 )
 
 // TestReportConfigTLS reads, over mutual TLS with the config's CA and

@@ -7,8 +7,8 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kfake"
 
-	"github.com/jmlwatch/jmlwatch/processor/testpki"
 	"github.com/jmlwatch/jmlwatch/processor/broker"
+	"github.com/jmlwatch/jmlwatch/processor/testpki"
 )
 
 // TestSASL: the daemon authenticates with SASL PLAIN, SCRAM-SHA-256 and
