@@ -94,10 +94,7 @@ Exit status: 0 (also when records were rejected, unless --strict: then 1),
 				defer os.RemoveAll(dir)
 				stateDir = dir
 			}
-			db, err := store.Open(stateDir, store.Options{
-				CacheSize: 32 << 20, RowCacheSize: 32 << 20, RowCachePrefixes: correlator.CachedKeyPrefixes,
-				DisableWAL: true,
-			})
+			db, err := store.Open(stateDir, replay.StoreOptions())
 			if err != nil {
 				return err
 			}

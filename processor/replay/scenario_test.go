@@ -22,6 +22,7 @@ import (
 	"github.com/jmlwatch/jmlwatch/processor/internal/memkv"
 	"github.com/jmlwatch/jmlwatch/processor/policy"
 	"github.com/jmlwatch/jmlwatch/processor/replay"
+	"github.com/jmlwatch/jmlwatch/store"
 )
 
 var update = flag.Bool("update", false, "rewrite the expected output of scenario files")
@@ -204,6 +205,12 @@ func (s *sliceSource) Next() (replay.Record, error) {
 // run replays a scenario and renders its outputs and rejections.
 func run(t *testing.T, sc *scenario, order []int) []string {
 	t.Helper()
+	return runOn(t, sc, order, memState{memkv.New()}, 0)
+}
+
+// runOn is run on state, with batchSize records a batch (0: Run's default).
+func runOn(t *testing.T, sc *scenario, order []int, state replay.State, batchSize int) []string {
+	t.Helper()
 	polText := sc.policy
 	if polText == "" {
 		b, err := os.ReadFile("testdata/scenarios/policy.yaml")
@@ -246,7 +253,8 @@ func run(t *testing.T, sc *scenario, order []int) []string {
 	var lines []string
 	cfg := replay.Config{
 		Correlator: correlator.New(pol),
-		State:      memState{memkv.New()},
+		State:      state,
+		BatchSize:  batchSize,
 		Sources:    sources,
 		Output: func(o events.Output) error {
 			lines = append(lines, render(o, names))
@@ -356,7 +364,10 @@ func scenarioFiles(t *testing.T) []string {
 	return files
 }
 
-// TestScenarios replays every scenario file and compares the outputs.
+// TestScenarios replays every scenario file and compares the outputs: on
+// memkv with replay's batch size, and on the Pebble store replay uses, one
+// record a batch, so that state crossing a commit is read back from Pebble
+// and the row cache.
 func TestScenarios(t *testing.T) {
 	for _, path := range scenarioFiles(t) {
 		t.Run(strings.TrimSuffix(filepath.Base(path), ".txt"), func(t *testing.T) {
@@ -370,8 +381,20 @@ func TestScenarios(t *testing.T) {
 				rewrite(t, sc, got)
 				return
 			}
-			if !reflect.DeepEqual(got, sc.output) {
-				t.Errorf("%s: outputs differ\n--- got\n%s\n--- want\n%s", path, strings.Join(got, "\n"), strings.Join(sc.output, "\n"))
+			opts := replay.StoreOptions()
+			opts.InMemory = true
+			db, err := store.Open("", opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			for state, got := range map[string][]string{
+				"memkv": got,
+				"store": runOn(t, sc, order, replay.StoreState(db), 1),
+			} {
+				if !reflect.DeepEqual(got, sc.output) {
+					t.Errorf("%s on %s: outputs differ\n--- got\n%s\n--- want\n%s", path, state, strings.Join(got, "\n"), strings.Join(sc.output, "\n"))
+				}
 			}
 		})
 	}
