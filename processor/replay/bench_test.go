@@ -59,7 +59,7 @@ func report(b *testing.B, n int, wall time.Time, cpu time.Duration, unit string)
 
 var benchBase = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 
-func benchPolicy(b *testing.B) *policy.Policy {
+func benchPolicy(b testing.TB) *policy.Policy {
 	raw, err := os.ReadFile("testdata/scenarios/policy.yaml")
 	if err != nil {
 		b.Fatal(err)
