@@ -119,14 +119,7 @@ Exit status: 0 (also when records were rejected, unless --strict: then 1),
 				State:      replay.StoreState(db),
 				Sources:    sources,
 				Until:      untilT,
-				Output: func(o events.Output) error {
-					b, err := events.EncodeStructured(o)
-					if err != nil {
-						return err
-					}
-					bw.Write(b)
-					return bw.WriteByte('\n')
-				},
+				Output:     replay.JSONLinesOutput(bw),
 				Reject: func(r replay.Record) {
 					fmt.Fprintf(stderr, "%s:%d: %s\n", r.Input, r.Line, r.Item.Err)
 				},

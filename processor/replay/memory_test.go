@@ -48,14 +48,7 @@ func TestReplayPeakRSS(t *testing.T) {
 		Correlator: correlator.New(pol),
 		State:      replay.StoreState(db),
 		Sources:    []replay.Source{&memSource{}},
-		Output: func(o events.Output) error {
-			b, err := events.EncodeStructured(o)
-			if err != nil {
-				return err
-			}
-			bw.Write(b)
-			return bw.WriteByte('\n')
-		},
+		Output:     replay.JSONLinesOutput(bw),
 	})
 	if err != nil {
 		t.Fatal(err)

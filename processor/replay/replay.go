@@ -105,6 +105,23 @@ func (r Record) time() time.Time {
 	return time.Time{}
 }
 
+// JSONLinesOutput returns a Config.Output that writes every output to w as
+// a structured-mode CloudEvent, one JSON document a line, as `jmlwatch
+// replay --output` does. Give it a buffered writer and flush it after Run.
+func JSONLinesOutput(w io.Writer) func(events.Output) error {
+	return func(o events.Output) error {
+		b, err := events.EncodeStructured(o)
+		if err != nil {
+			return err
+		}
+		if _, err := w.Write(b); err != nil {
+			return err
+		}
+		_, err = w.Write([]byte{'\n'})
+		return err
+	}
+}
+
 // Run replays the sources through the correlator. It returns a runtime
 // error (state or output failure); rejected input is reported through
 // cfg.Reject and counted, never returned.
