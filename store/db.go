@@ -41,6 +41,15 @@ type Options struct {
 	// row cache holds: keys read and rewritten often, such as the
 	// correlator's worker aggregates.
 	RowCachePrefixes string
+	// MemTableSize is the size in bytes of each of Pebble's memtables; 0
+	// means Pebble's default (4 MiB). Each flush of a memtable starts a
+	// compaction that rewrites the overlapping part of the level below, so
+	// a workload that updates keys all over the key space (the
+	// correlator's) writes less with a larger memtable, at the cost of up
+	// to two memtables of memory (one being flushed). Pebble also applies
+	// a batch of half the memtable size or more as a memtable of its own,
+	// flushed at once: batches should stay under half.
+	MemTableSize int64
 
 	// fs, when set, replaces the file system (tests inject faults).
 	fs vfs.FS
@@ -107,6 +116,9 @@ func Open(dir string, opts Options) (*DB, error) {
 		dir = "mem"
 	}
 
+	if opts.MemTableSize < 0 {
+		return nil, fmt.Errorf("store: opening %s: negative memtable size %d", dir, opts.MemTableSize)
+	}
 	if opts.RowCacheSize < 0 {
 		return nil, fmt.Errorf("store: opening %s: negative row cache size %d", dir, opts.RowCacheSize)
 	}
@@ -120,6 +132,7 @@ func Open(dir string, opts Options) (*DB, error) {
 		Logger:             pebbleLogger{l: opts.Logger, failed: &db.failed},
 		EventListener:      eventListener(opts.Logger),
 		DisableWAL:         opts.DisableWAL,
+		MemTableSize:       uint64(opts.MemTableSize),
 	}
 	// Bloom filters on every level: the correlator's point reads are often
 	// misses (de-duplication keys, case and link indexes), which without a

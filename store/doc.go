@@ -46,7 +46,10 @@
 // keys whose first byte is in Options.RowCachePrefixes: it keeps the keys a
 // caller reads and rewrites on every operation out of Pebble, whose
 // compactions leave freshly written blocks cold. Commits update it; it is
-// bounded in bytes, least recently used out.
+// bounded in bytes, least recently used out. Options.MemTableSize sets the
+// size of Pebble's memtables: Pebble applies a batch of half a memtable or
+// more as a memtable of its own, flushed at once, so a writer of large
+// batches (replay) wants memtables over twice their size.
 //
 // # Errors
 //

@@ -204,12 +204,43 @@ func TestClosed(t *testing.T) {
 	}
 }
 
+// flushesAfter returns the memtable flushes of a store with the given
+// MemTableSize after 8 MiB of writes.
+func flushesAfter(t *testing.T, memTableSize int64) int64 {
+	db := mustOpen(t, t.TempDir(), Options{MemTableSize: memTableSize, DisableWAL: true})
+	defer db.Close()
+	val := make([]byte, 1<<10)
+	for i := range 8 << 10 {
+		b := db.NewBatch()
+		if err := b.Set([]byte(fmt.Sprintf("k%06d", i)), val); err != nil {
+			t.Fatal(err)
+		}
+		if err := b.Commit(false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	m, err := db.Metrics()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m.Flushes
+}
+
 func TestOpenErrors(t *testing.T) {
 	if _, err := Open("", Options{}); err == nil {
 		t.Error("Open with an empty dir on disk succeeded")
 	}
 	if _, err := Open(t.TempDir(), Options{CacheSize: -1}); err == nil {
 		t.Error("Open with a negative cache size succeeded")
+	}
+	for _, o := range []Options{{RowCacheSize: -1, RowCachePrefixes: "w"}, {MemTableSize: -1}} {
+		if _, err := Open(t.TempDir(), o); err == nil || !strings.Contains(err.Error(), "negative") {
+			t.Errorf("Open(%+v) = %v, want a negative size error", o, err)
+		}
+	}
+	// A memtable size is applied: smaller memtables flush more often.
+	if small, def := flushesAfter(t, 1<<20), flushesAfter(t, 0); small <= def {
+		t.Errorf("flushes after 8 MiB of writes: %d with 1 MiB memtables, %d with the default; want more", small, def)
 	}
 
 	dir := t.TempDir()
