@@ -117,10 +117,14 @@ func JSONLinesOutput(w io.Writer) func(events.Output) error {
 		if _, err := w.Write(b); err != nil {
 			return err
 		}
-		_, err = w.Write([]byte{'\n'})
+		_, err = w.Write(newline)
 		return err
 	}
 }
+
+// newline is written after each output (io.Writer implementations must not
+// retain or modify what they are given).
+var newline = []byte{'\n'}
 
 // Run replays the sources through the correlator. It returns a runtime
 // error (state or output failure); rejected input is reported through
