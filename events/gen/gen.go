@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/jmlwatch/jmlwatch/events/input"
 	"os"
 	"path/filepath"
 	"time"
@@ -45,14 +46,14 @@ func (f File) Name() string {
 
 // Format returns the replay --input format of the file: cloudevents, okta
 // or entra.
-func (f File) Format() string {
+func (f File) Format() input.Format {
 	switch f {
 	case FileOkta:
-		return "okta"
+		return input.FormatOkta
 	case FileEntra:
-		return "entra"
+		return input.FormatEntra
 	}
-	return "cloudevents"
+	return input.FormatCloudEvents
 }
 
 // Files lists every generated file in the order replay should read them.

@@ -15,6 +15,7 @@ import (
 	"github.com/jmlwatch/jmlwatch/events"
 	"github.com/jmlwatch/jmlwatch/events/entra"
 	"github.com/jmlwatch/jmlwatch/events/gen"
+	"github.com/jmlwatch/jmlwatch/events/input"
 	"github.com/jmlwatch/jmlwatch/events/okta"
 	"github.com/jmlwatch/jmlwatch/processor/correlator"
 	"github.com/jmlwatch/jmlwatch/processor/policy"
@@ -77,7 +78,7 @@ func TestConfigErrors(t *testing.T) {
 // fileSource reads one generated file and decodes it as replay would.
 type fileSource struct {
 	name    string
-	format  string
+	format  input.Format
 	aliases map[string]string
 	sc      *bufio.Scanner
 	line    int
@@ -96,9 +97,9 @@ func (s *fileSource) Next() (replay.Record, error) {
 		v := bytes.Clone(s.sc.Bytes())
 		var items []events.Item
 		switch s.format {
-		case "okta":
+		case input.FormatOkta:
 			items = okta.Decode(v, s.aliases)
-		case "entra":
+		case input.FormatEntra:
 			items = entra.Decode(v)
 		default:
 			items = events.DecodeStructured(v)

@@ -17,6 +17,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/jmlwatch/jmlwatch/events/gen"
+	"github.com/jmlwatch/jmlwatch/events/input"
 	"github.com/jmlwatch/jmlwatch/processor/broker"
 	"github.com/jmlwatch/jmlwatch/processor/httpapi"
 	"github.com/jmlwatch/jmlwatch/processor/policy"
@@ -103,18 +104,17 @@ func (o *Options) setDefaults() {
 	}
 }
 
-// inputs are the demo's input topics: which generated file feeds each and
-// how the runtime decodes it.
+// inputs are the demo's input topics and the generated file that feeds
+// each (whose Format is how the runtime decodes it).
 var inputs = []struct {
-	file   gen.File
-	topic  string
-	format string
+	file  gen.File
+	topic string
 }{
-	{gen.FileHR, "hr", runtime.FormatCloudEvents},
-	{gen.FileOkta, "okta", runtime.FormatOkta},
-	{gen.FileEntra, "entra", runtime.FormatEntra},
-	{gen.FileTickets, "tickets", runtime.FormatCloudEvents},
-	{gen.FileNHI, "nhi", runtime.FormatCloudEvents},
+	{gen.FileHR, "hr"},
+	{gen.FileOkta, "okta"},
+	{gen.FileEntra, "entra"},
+	{gen.FileTickets, "tickets"},
+	{gen.FileNHI, "nhi"},
 }
 
 // Run runs the demo until ctx is done: it starts the in-process broker
@@ -167,7 +167,7 @@ func Run(ctx context.Context, opts Options) (err error) {
 	cfg.HTTPAddr = ln.Addr().String()
 	cfg.Clock = runtime.ClockEvent
 	for _, in := range inputs {
-		cfg.Inputs = append(cfg.Inputs, runtime.Input{Topic: in.topic, Format: in.format})
+		cfg.Inputs = append(cfg.Inputs, runtime.Input{Topic: in.topic, Format: in.file.Format()})
 	}
 	reg := prometheus.NewRegistry()
 	rt, err := runtime.New(runtime.Options{
@@ -282,10 +282,10 @@ func startBroker(ctx context.Context, addr string) (*broker.Broker, error) {
 func topicList() string {
 	var s []string
 	for _, in := range inputs {
-		if in.format == runtime.FormatCloudEvents {
+		if in.file.Format() == input.FormatCloudEvents {
 			s = append(s, in.topic)
 		} else {
-			s = append(s, in.topic+" ("+in.format+")")
+			s = append(s, in.topic+" ("+string(in.file.Format())+")")
 		}
 	}
 	return strings.Join(s, ", ")

@@ -11,6 +11,7 @@ import (
 
 	"github.com/jmlwatch/jmlwatch/events"
 	"github.com/jmlwatch/jmlwatch/events/gen"
+	"github.com/jmlwatch/jmlwatch/events/input"
 )
 
 // feedBatch is how many records the feeder buffers before producing them,
@@ -89,7 +90,7 @@ func (f *feeder) run(ctx context.Context, cfg gen.Config) error {
 			return fmt.Errorf("demo: no topic for generated file %s", file.Name())
 		}
 		m := kafka.Message{Topic: topic, Value: bytes.Clone(line)}
-		if file.Format() == "cloudevents" {
+		if file.Format() == input.FormatCloudEvents {
 			m.Headers = ceHeaders
 		}
 		f.buf = append(f.buf, m)

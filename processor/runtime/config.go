@@ -14,6 +14,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/jmlwatch/jmlwatch/events/input"
 	"github.com/jmlwatch/jmlwatch/processor/policy"
 )
 
@@ -26,13 +27,6 @@ const (
 	// ClockEvent drives the clock as replay does: max(clock, record time -
 	// allowed_lateness). For demos and backfills; no record is future.
 	ClockEvent = "event"
-)
-
-// Input formats (inputs[].format).
-const (
-	FormatCloudEvents = "cloudevents"
-	FormatOkta        = "okta"
-	FormatEntra       = "entra"
 )
 
 // Output modes (outputs.mode).
@@ -87,8 +81,9 @@ type Config struct {
 // Input is one consumed topic.
 type Input struct {
 	Topic string
-	// Format is FormatCloudEvents (default), FormatOkta or FormatEntra.
-	Format string
+	// Format is input.FormatCloudEvents (default), input.FormatOkta or
+	// input.FormatEntra.
+	Format input.Format
 	// MaxDelay is how far behind the source itself may deliver (default 0).
 	MaxDelay time.Duration
 }
@@ -313,7 +308,7 @@ func (c *Config) validate(p *parser, lookupEnv func(string) (string, bool)) {
 			topics[in.Topic] = path
 		}
 		switch in.Format {
-		case FormatCloudEvents, FormatOkta, FormatEntra:
+		case input.FormatCloudEvents, input.FormatOkta, input.FormatEntra:
 		default:
 			p.addPath(path+".format", "%q: want cloudevents, okta or entra", in.Format)
 		}
@@ -462,13 +457,13 @@ func (p *parser) inputs(n *yaml.Node, path string) []Input {
 	}
 	var out []Input
 	for i, e := range n.Content {
-		in := Input{Format: FormatCloudEvents}
+		in := Input{Format: input.FormatCloudEvents}
 		p.mapping(e, fmt.Sprintf("%s[%d]", path, i), func(key string, v *yaml.Node, kp string) bool {
 			switch key {
 			case "topic":
 				in.Topic = p.str(v, kp)
 			case "format":
-				in.Format = p.str(v, kp)
+				in.Format = input.Format(p.str(v, kp))
 			case "max_delay":
 				in.MaxDelay = p.duration(v, kp)
 			default:

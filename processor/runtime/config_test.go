@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"errors"
+	"github.com/jmlwatch/jmlwatch/events/input"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -24,9 +25,9 @@ func TestLoadConfigGood(t *testing.T) {
 		Clock:    ClockWall,
 		MaxIdle:  200 * time.Millisecond,
 		Inputs: []Input{
-			{Topic: "hr", Format: FormatCloudEvents},
-			{Topic: "okta", Format: FormatOkta, MaxDelay: 5 * time.Minute},
-			{Topic: "entra", Format: FormatEntra, MaxDelay: 10 * time.Minute},
+			{Topic: "hr", Format: input.FormatCloudEvents},
+			{Topic: "okta", Format: input.FormatOkta, MaxDelay: 5 * time.Minute},
+			{Topic: "entra", Format: input.FormatEntra, MaxDelay: 10 * time.Minute},
 		},
 		Outputs: Outputs{EventsTopic: "jmlwatch.events", AlertsTopic: "jmlwatch.alerts", DLQTopic: "jmlwatch.dlq", Mode: ModeBinary},
 		File:    "testdata/full.good.yml",
@@ -41,7 +42,7 @@ func TestLoadConfigGood(t *testing.T) {
 	}
 	d := Defaults()
 	if m.GroupID != d.GroupID || m.Clock != ClockWall || m.MaxIdle != d.MaxIdle || m.Outputs != d.Outputs ||
-		m.HTTPAddr != d.HTTPAddr || len(m.Inputs) != 1 || m.Inputs[0].Format != FormatCloudEvents {
+		m.HTTPAddr != d.HTTPAddr || len(m.Inputs) != 1 || m.Inputs[0].Format != input.FormatCloudEvents {
 		t.Errorf("defaults not applied: %+v", m)
 	}
 }

@@ -21,6 +21,7 @@ import (
 
 	"github.com/jmlwatch/jmlwatch/events"
 	"github.com/jmlwatch/jmlwatch/events/gen"
+	"github.com/jmlwatch/jmlwatch/events/input"
 	"github.com/jmlwatch/jmlwatch/processor/policy"
 	"github.com/jmlwatch/jmlwatch/processor/replay"
 	"github.com/jmlwatch/jmlwatch/store"
@@ -358,7 +359,7 @@ func TestCrashSinglePartition(t *testing.T) {
 		t.Fatal(err)
 	}
 	kills := crashKills()
-	cfg, final := crashGroups(t, h, dir, bin, polPath, []Input{{Topic: "in", Format: FormatCloudEvents}}, kills)
+	cfg, final := crashGroups(t, h, dir, bin, polPath, []Input{{Topic: "in", Format: input.FormatCloudEvents}}, kills)
 	complete := func() bool {
 		if h.lastOffsets("out", 1)[0] < int64(len(want)) {
 			return false
@@ -418,7 +419,7 @@ func replayBinary(t *testing.T, bin string, lines [][]byte) []string {
 // outputs, structured, in emission order.
 func replaySingle(t *testing.T, lines [][]byte, pol *policy.Policy) []string {
 	t.Helper()
-	return replayOutputsOf(t, []replay.Source{&lineSource{name: "in", format: FormatCloudEvents, lines: lines}}, pol)
+	return replayOutputsOf(t, []replay.Source{&lineSource{name: "in", format: input.FormatCloudEvents, lines: lines}}, pol)
 }
 
 // syntheticWorkers builds a canonical stream of workers, each with a
@@ -518,7 +519,7 @@ func TestCrashPartitioned(t *testing.T) {
 	if err := os.WriteFile(polPath, []byte(polYAML), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	inputs := []Input{{Topic: "in", Format: FormatCloudEvents}}
+	inputs := []Input{{Topic: "in", Format: input.FormatCloudEvents}}
 	ref := startChild(t, bin, writeRunConfig(t, t.TempDir(), h.addr(), "reference", polPath, inputs, "ref"))
 	refAddr := ref.httpAddr(h.ctx)
 	poll(t, h.ctx, "the uninterrupted run to read everything", func() bool {

@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"context"
+	"github.com/jmlwatch/jmlwatch/events/input"
 	"os"
 	"os/exec"
 	"strings"
@@ -40,7 +41,7 @@ func TestKcatInterop(t *testing.T) {
 	produce(`{"worker_id":"w1","effective_at":"2026-03-01T09:00:00Z","reason":"voluntary"}`,
 		"ce_specversion=1.0", "ce_id=L1", "ce_source=hr", "ce_type=io.jmlwatch.hr.leaver",
 		"ce_time=2026-03-01T08:00:00Z", "content-type=application/json")
-	cfg := h.config(t.TempDir(), Input{Topic: "hr", Format: FormatCloudEvents})
+	cfg := h.config(t.TempDir(), Input{Topic: "hr", Format: input.FormatCloudEvents})
 	cfg.Outputs.Mode = ModeBinary
 	rt, stop := h.start(cfg, pol, false)
 	defer stop()

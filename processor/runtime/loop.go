@@ -15,6 +15,7 @@ import (
 
 	"github.com/jmlwatch/jmlwatch/events"
 	"github.com/jmlwatch/jmlwatch/events/entra"
+	"github.com/jmlwatch/jmlwatch/events/input"
 	"github.com/jmlwatch/jmlwatch/events/okta"
 	"github.com/jmlwatch/jmlwatch/processor/correlator"
 	"github.com/jmlwatch/jmlwatch/store"
@@ -78,7 +79,7 @@ func (r *Runtime) own(ctx, gctx context.Context, gen *kafka.Generation) error {
 			start := starts[store.TopicPartition{Topic: in.Topic, Partition: pa.ID}]
 			p := &partition{topic: in.Topic, id: pa.ID, in: in, next: start,
 				lag:      r.metrics.consumeLag.WithLabelValues(in.Topic, strconv.Itoa(pa.ID)),
-				consumed: r.metrics.consumed.WithLabelValues(in.Topic, in.Format)}
+				consumed: r.metrics.consumed.WithLabelValues(in.Topic, string(in.Format))}
 			p.f = r.newFetcher(in.Topic, pa.ID, start, wake)
 			parts = append(parts, p)
 		}
@@ -306,9 +307,9 @@ func (r *Runtime) storeFailure(err error) error {
 func (l *loop) decode(p *partition, m kafka.Message) *record {
 	rec := &record{msg: m}
 	switch p.in.Format {
-	case FormatOkta:
+	case input.FormatOkta:
 		rec.items = okta.Decode(m.Value, l.r.pol.Aliases)
-	case FormatEntra:
+	case input.FormatEntra:
 		rec.items = entra.Decode(m.Value)
 	default:
 		hs := make([]events.Header, len(m.Headers))
@@ -355,7 +356,7 @@ func (l *loop) apply(p *partition) error {
 			it.Event = nil
 		}
 		if it.Err != nil {
-			r.metrics.elements.WithLabelValues(p.topic, p.in.Format, string(it.Err.Code), "rejected").Inc()
+			r.metrics.elements.WithLabelValues(p.topic, string(p.in.Format), string(it.Err.Code), "rejected").Inc()
 			if err := l.deadLetter(p, rec.msg, it); err != nil {
 				return err
 			}
@@ -375,7 +376,7 @@ func (l *loop) apply(p *partition) error {
 			}
 		}
 		if it.Skip != nil {
-			r.metrics.elements.WithLabelValues(p.topic, p.in.Format, it.Skip.Reason, "skipped").Inc()
+			r.metrics.elements.WithLabelValues(p.topic, string(p.in.Format), it.Skip.Reason, "skipped").Inc()
 		} else {
 			var oc correlator.Outcome
 			l.out, oc, err = l.tx.Apply(it.Event, l.out)
@@ -389,7 +390,7 @@ func (l *loop) apply(p *partition) error {
 			case correlator.Duplicate, correlator.Stale:
 				outcome = "skipped"
 			}
-			r.metrics.elements.WithLabelValues(p.topic, p.in.Format, it.Event.Type, outcome).Inc()
+			r.metrics.elements.WithLabelValues(p.topic, string(p.in.Format), it.Event.Type, outcome).Inc()
 		}
 		if err := l.emit(); err != nil {
 			return err

@@ -23,6 +23,7 @@ import (
 
 	"github.com/jmlwatch/jmlwatch/events"
 	"github.com/jmlwatch/jmlwatch/events/gen"
+	"github.com/jmlwatch/jmlwatch/events/input"
 	"github.com/jmlwatch/jmlwatch/processor/broker"
 	"github.com/jmlwatch/jmlwatch/processor/policy"
 	"github.com/jmlwatch/jmlwatch/store"
@@ -80,7 +81,7 @@ func TestBrokerRestart(t *testing.T) {
 	half := len(msgs) / 2
 	h.produce("in", msgs[:half]...)
 
-	cfg := h.config(t.TempDir(), Input{Topic: "in", Format: FormatCloudEvents})
+	cfg := h.config(t.TempDir(), Input{Topic: "in", Format: input.FormatCloudEvents})
 	cfg.Outputs.EventsTopic, cfg.Outputs.AlertsTopic = "out", "out"
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -147,7 +148,7 @@ func TestFailingDisk(t *testing.T) {
 	msgs, pol, _ := smallStream(t, 20, 60)
 	half := len(msgs) / 2
 	h.produce("in", msgs[:half]...)
-	cfg := h.config(t.TempDir(), Input{Topic: "in", Format: FormatCloudEvents})
+	cfg := h.config(t.TempDir(), Input{Topic: "in", Format: input.FormatCloudEvents})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -221,7 +222,7 @@ func TestSIGTERMFlushBound(t *testing.T) {
 	if err := os.WriteFile(polPath, []byte(gen.Policy()), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	cfgPath := writeRunConfig(t, dir, h.addr(), "term", polPath, []Input{{Topic: "in", Format: FormatCloudEvents}}, "out")
+	cfgPath := writeRunConfig(t, dir, h.addr(), "term", polPath, []Input{{Topic: "in", Format: input.FormatCloudEvents}}, "out")
 	c := startChild(t, "", cfgPath)
 	addr := c.httpAddr(h.ctx)
 	poll(t, h.ctx, "every record consumed", func() bool {
@@ -276,7 +277,7 @@ func TestSIGTERMFlushBound(t *testing.T) {
 func TestStateFormatRefused(t *testing.T) {
 	h := newHarness(t)
 	_, pol, _ := smallStream(t, 2, 2)
-	cfg := h.config(t.TempDir(), Input{Topic: "in", Format: FormatCloudEvents})
+	cfg := h.config(t.TempDir(), Input{Topic: "in", Format: input.FormatCloudEvents})
 	db, err := store.Open(cfg.StateDir, store.Options{})
 	if err != nil {
 		t.Fatal(err)

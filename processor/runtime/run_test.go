@@ -17,6 +17,7 @@ import (
 	"github.com/jmlwatch/jmlwatch/events"
 	"github.com/jmlwatch/jmlwatch/events/entra"
 	"github.com/jmlwatch/jmlwatch/events/gen"
+	"github.com/jmlwatch/jmlwatch/events/input"
 	"github.com/jmlwatch/jmlwatch/events/okta"
 	"github.com/jmlwatch/jmlwatch/processor/broker"
 	"github.com/jmlwatch/jmlwatch/processor/correlator"
@@ -195,7 +196,7 @@ func genPolicy(tb testing.TB) *policy.Policy {
 // lineSource is a replay.Source over the lines of one generated file.
 type lineSource struct {
 	name    string
-	format  string
+	format  input.Format
 	aliases map[string]string
 	lines   [][]byte
 	pending []replay.Record
@@ -219,11 +220,11 @@ func (s *lineSource) Next() (replay.Record, error) {
 }
 
 // decodeLine decodes one line of a file of format as replay does.
-func decodeLine(format string, line []byte, aliases map[string]string) []events.Item {
+func decodeLine(format input.Format, line []byte, aliases map[string]string) []events.Item {
 	switch format {
-	case FormatOkta:
+	case input.FormatOkta:
 		return okta.Decode(line, aliases)
-	case FormatEntra:
+	case input.FormatEntra:
 		return entra.Decode(line)
 	default:
 		return events.DecodeStructured(line)
@@ -275,7 +276,7 @@ func (h *harness) produceFiles(files map[gen.File][][]byte) []Input {
 		msgs := make([]kafka.Message, len(files[f]))
 		for i, l := range files[f] {
 			msgs[i] = kafka.Message{Value: l}
-			if f.Format() == FormatCloudEvents {
+			if f.Format() == input.FormatCloudEvents {
 				msgs[i].Headers = []kafka.Header{{Key: "content-type", Value: []byte(events.ContentTypeCloudEventsJSON)}}
 			}
 		}
@@ -387,7 +388,7 @@ func TestDeadLetters(t *testing.T) {
 	h.produce("entra", kafka.Message{Key: []byte("k1"), Value: []byte(env), Headers: []kafka.Header{{Key: "x-origin", Value: []byte("hub")}}})
 	h.produce("hr", kafka.Message{Key: []byte("k2"), Value: []byte(`{not json`), Headers: []kafka.Header{{Key: "content-type", Value: []byte(events.ContentTypeCloudEventsJSON)}}})
 
-	cfg := h.config(t.TempDir(), Input{Topic: "hr", Format: FormatCloudEvents}, Input{Topic: "entra", Format: FormatEntra})
+	cfg := h.config(t.TempDir(), Input{Topic: "hr", Format: input.FormatCloudEvents}, Input{Topic: "entra", Format: input.FormatEntra})
 	rt, stop := h.start(cfg, pol, false)
 	defer stop()
 	waitRole(t, h.ctx, rt, RoleOwner)

@@ -7,6 +7,7 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kfake"
 
+	"github.com/jmlwatch/jmlwatch/events/input"
 	"github.com/jmlwatch/jmlwatch/processor/broker"
 	"github.com/jmlwatch/jmlwatch/processor/testpki"
 )
@@ -21,7 +22,7 @@ func TestSASL(t *testing.T) {
 				kfake.EnableSASL(), kfake.Superuser(mech, "jml", "s3cret"),
 			}}, 2*time.Minute)
 			t.Setenv("JML_TEST_KAFKA_PASSWORD", "s3cret")
-			cfg := h.config(t.TempDir(), Input{Topic: "in", Format: FormatCloudEvents})
+			cfg := h.config(t.TempDir(), Input{Topic: "in", Format: input.FormatCloudEvents})
 			cfg.SASL = SASL{Mechanism: mech, Username: "jml", PasswordEnv: "JML_TEST_KAFKA_PASSWORD"}
 			kc, err := newKafkaClients(cfg)
 			if err != nil {
@@ -31,7 +32,7 @@ func TestSASL(t *testing.T) {
 			checkSecured(t, h, cfg)
 
 			t.Setenv("JML_TEST_KAFKA_PASSWORD", "wrong")
-			bad := h.config(t.TempDir(), Input{Topic: "in", Format: FormatCloudEvents})
+			bad := h.config(t.TempDir(), Input{Topic: "in", Format: input.FormatCloudEvents})
 			bad.GroupID = "other"
 			bad.SASL = cfg.SASL
 			rt, stop := h.start(bad, genPolicy(t), false)
@@ -51,7 +52,7 @@ func TestSASL(t *testing.T) {
 func TestTLS(t *testing.T) {
 	pki := testpki.New(t, t.TempDir())
 	h := newHarnessWith(t, broker.Options{Partitions: 1, Extra: []kfake.Opt{kfake.TLS(pki.ServerConfig())}}, 2*time.Minute)
-	cfg := h.config(t.TempDir(), Input{Topic: "in", Format: FormatCloudEvents})
+	cfg := h.config(t.TempDir(), Input{Topic: "in", Format: input.FormatCloudEvents})
 	cfg.TLS = TLS{Enabled: true, CAFile: pki.Path(testpki.CAFile), CertFile: pki.Path(testpki.CertFile), KeyFile: pki.Path(testpki.KeyFile)}
 	kc, err := newKafkaClients(cfg)
 	if err != nil {
@@ -61,7 +62,7 @@ func TestTLS(t *testing.T) {
 	checkSecured(t, h, cfg)
 
 	// Without the client certificate the broker refuses the daemon.
-	bad := h.config(t.TempDir(), Input{Topic: "in", Format: FormatCloudEvents})
+	bad := h.config(t.TempDir(), Input{Topic: "in", Format: input.FormatCloudEvents})
 	bad.GroupID = "nocert"
 	bad.TLS = TLS{Enabled: true, CAFile: cfg.TLS.CAFile}
 	rt, stop := h.start(bad, genPolicy(t), false)
