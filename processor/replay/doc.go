@@ -11,7 +11,7 @@
 // records at a time, so decoding overlaps the correlator; the order within a
 // source, and so every output, is the same as reading them in turn.
 //
-// State changes are committed every Config.BatchSize records (4096 by
+// State changes are committed every Config.BatchSize records (2048 by
 // default). `jmlwatch replay` keeps its state in Pebble (StoreState, opened
 // with StoreOptions: no WAL, 8 MiB memtables so that a batch stays under
 // half a memtable); TestScenarios replays every scenario both on an

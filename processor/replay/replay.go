@@ -55,7 +55,7 @@ type Config struct {
 	// lateness subtracted) and fires what is strictly before it.
 	Until *time.Time
 	// BatchSize is the number of records per committed state batch
-	// (default 4096). It changes no output.
+	// (default 2048). It changes no output.
 	BatchSize int
 }
 
@@ -132,7 +132,7 @@ var newline = []byte{'\n'}
 func Run(ctx context.Context, cfg Config) (Summary, error) {
 	sum := Summary{SkipBy: map[string]int{}, Outputs: map[string]int{}}
 	if cfg.BatchSize <= 0 {
-		cfg.BatchSize = 4096
+		cfg.BatchSize = 2048
 	}
 	lateness := cfg.Correlator.Policy().AllowedLateness
 	srcs, stop := prefetchAll(cfg.Sources)

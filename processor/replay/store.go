@@ -11,12 +11,14 @@ import (
 // memtables. Together with the correlator's own buffers they keep a replay
 // of 1M workers under 300 MB (TestReplayPeakRSS).
 //
-// The memtable size is measured, not derived: with Pebble's 4 MiB, a batch
-// of Run's 4096 records often reaches half a memtable, which Pebble applies
-// as a memtable of its own and flushes at once (many small L0 tables, many
-// compactions); 8 MiB made the 1M-worker replay about 40% faster and the
-// lifecycle benchmark 10 to 30% faster, while 16 MiB made the 1M-worker
-// replay twice as slow (docs/PERFORMANCE.md).
+// The sizes are measured (docs/PERFORMANCE.md). With Pebble's default
+// 4 MiB memtables, a batch of 4096 lifecycle records (about 3.4 MB in
+// Pebble's accounting) passed half a memtable, which Pebble applies as a
+// memtable of its own and flushes at once: many small L0 tables, many
+// compactions. With 8 MiB memtables and Run's 2048-record batches (about
+// 1.7 MB) the 1M-worker replay runs in about 60% of the time and the
+// lifecycle benchmark 20 to 50% faster; 16 MiB memtables made the
+// 1M-worker replay twice as slow.
 func StoreOptions() store.Options {
 	return store.Options{
 		DisableWAL:       true,
