@@ -10,10 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/jmlwatch/jmlwatch/events"
-	"github.com/jmlwatch/jmlwatch/events/entra"
 	"github.com/jmlwatch/jmlwatch/events/input"
-	"github.com/jmlwatch/jmlwatch/events/okta"
 	"github.com/jmlwatch/jmlwatch/processor/correlator"
 	"github.com/jmlwatch/jmlwatch/processor/policy"
 	"github.com/jmlwatch/jmlwatch/processor/replay"
@@ -65,10 +62,7 @@ Exit status: 0 (also when records were rejected, unless --strict: then 1),
 				}
 				untilT = &t
 			}
-			decs := input.Decoders{
-				Okta:  func(v []byte) []events.Item { return okta.Decode(v, pol.Aliases) },
-				Entra: entra.Decode,
-			}
+			decs := input.NewDecoders(pol.Aliases)
 			var sources []replay.Source
 			for _, a := range inputs {
 				spec, err := input.ParseSpec(a)

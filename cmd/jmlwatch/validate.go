@@ -13,9 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/jmlwatch/jmlwatch/events"
-	"github.com/jmlwatch/jmlwatch/events/entra"
 	"github.com/jmlwatch/jmlwatch/events/input"
-	"github.com/jmlwatch/jmlwatch/events/okta"
 	"github.com/jmlwatch/jmlwatch/schemas"
 )
 
@@ -177,12 +175,7 @@ func (v *validator) file(s input.Spec, decode input.DecodeFunc) (fileStats, erro
 
 // decoders are the decoders validate uses. validate has no policy, so Okta
 // app names are not aliased.
-func decoders() input.Decoders {
-	return input.Decoders{
-		Okta:  func(value []byte) []events.Item { return okta.Decode(value, nil) },
-		Entra: entra.Decode,
-	}
-}
+func decoders() input.Decoders { return input.NewDecoders(nil) }
 
 // parseSpec parses a [FORMAT:]PATH argument. input.ParseSpec reads an
 // unknown prefix as part of the path (paths may hold ':'); when no such

@@ -1,22 +1,17 @@
 package gen_test
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/jmlwatch/jmlwatch/events"
-	"github.com/jmlwatch/jmlwatch/events/entra"
 	"github.com/jmlwatch/jmlwatch/events/gen"
 	"github.com/jmlwatch/jmlwatch/events/input"
-	"github.com/jmlwatch/jmlwatch/events/okta"
 	"github.com/jmlwatch/jmlwatch/processor/correlator"
 	"github.com/jmlwatch/jmlwatch/processor/policy"
 	"github.com/jmlwatch/jmlwatch/processor/replay"
@@ -75,44 +70,6 @@ func TestConfigErrors(t *testing.T) {
 	}
 }
 
-// fileSource reads one generated file and decodes it as replay would.
-type fileSource struct {
-	name    string
-	format  input.Format
-	aliases map[string]string
-	sc      *bufio.Scanner
-	line    int
-	pending []replay.Record
-}
-
-func (s *fileSource) Next() (replay.Record, error) {
-	for len(s.pending) == 0 {
-		if !s.sc.Scan() {
-			if err := s.sc.Err(); err != nil {
-				return replay.Record{}, err
-			}
-			return replay.Record{}, io.EOF
-		}
-		s.line++
-		v := bytes.Clone(s.sc.Bytes())
-		var items []events.Item
-		switch s.format {
-		case input.FormatOkta:
-			items = okta.Decode(v, s.aliases)
-		case input.FormatEntra:
-			items = entra.Decode(v)
-		default:
-			items = events.DecodeStructured(v)
-		}
-		for _, it := range items {
-			s.pending = append(s.pending, replay.Record{Input: s.name, Line: s.line, Item: it})
-		}
-	}
-	r := s.pending[0]
-	s.pending = s.pending[1:]
-	return r, nil
-}
-
 // TestReplayAndRates generates a small world, checks each file is in time
 // order, replays it with the real decoders and correlator, and checks that
 // nothing is rejected and the rates are roughly what the model says.
@@ -128,16 +85,16 @@ func TestReplayAndRates(t *testing.T) {
 		t.Fatalf("generated policy: %v", err)
 	}
 
+	// The files as replay reads them: its file source and decoders.
+	decs := input.NewDecoders(pol.Aliases)
 	var sources []replay.Source
 	for _, f := range gen.Files() {
-		fh, err := os.Open(filepath.Join(dir, f.Name()))
+		src, err := replay.OpenFile(input.Spec{Format: f.Format(), Path: filepath.Join(dir, f.Name())}, decs)
 		if err != nil {
 			t.Fatal(err)
 		}
-		defer fh.Close()
-		sc := bufio.NewScanner(fh)
-		sc.Buffer(make([]byte, 1<<20), 1<<20)
-		sources = append(sources, &fileSource{name: f.Name(), format: f.Format(), aliases: pol.Aliases, sc: sc})
+		defer src.Close()
+		sources = append(sources, src)
 	}
 	// Time order within each file, checked on the decoded records. Each
 	// source has its own state: replay reads sources on goroutines of

@@ -6,16 +6,14 @@ import (
 	"io"
 
 	"github.com/jmlwatch/jmlwatch/events"
+	"github.com/jmlwatch/jmlwatch/events/entra"
+	"github.com/jmlwatch/jmlwatch/events/okta"
 )
 
 // DecodeFunc decodes one record's value into items (see events.Item: one
 // per element, with its byte offset in value). events.DecodeStructured is
-// the DecodeFunc of FormatCloudEvents; the vendor normalizers are wrapped
-// by the caller, e.g.
-//
-//	func(v []byte) []events.Item { return okta.Decode(v, policy.Aliases) }
-//
-// A DecodeFunc must not retain value beyond the items' Raw slices.
+// the DecodeFunc of FormatCloudEvents; NewDecoders wraps the vendor
+// normalizers. A DecodeFunc must not retain value beyond the items' Raw slices.
 type DecodeFunc func(value []byte) []events.Item
 
 // Decoders holds the decoder of each input format, shared by the commands
@@ -25,6 +23,15 @@ type DecodeFunc func(value []byte) []events.Item
 type Decoders struct {
 	Okta  DecodeFunc
 	Entra DecodeFunc
+}
+
+// NewDecoders returns the decoders of every format: Okta records with the
+// policy's application aliases (nil: none), Entra records as they come.
+func NewDecoders(aliases map[string]string) Decoders {
+	return Decoders{
+		Okta:  func(v []byte) []events.Item { return okta.Decode(v, aliases) },
+		Entra: entra.Decode,
+	}
 }
 
 // For returns the DecodeFunc of format f. It fails for an unknown format,

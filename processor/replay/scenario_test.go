@@ -16,8 +16,7 @@ import (
 	"time"
 
 	"github.com/jmlwatch/jmlwatch/events"
-	"github.com/jmlwatch/jmlwatch/events/entra"
-	"github.com/jmlwatch/jmlwatch/events/okta"
+	"github.com/jmlwatch/jmlwatch/events/input"
 	"github.com/jmlwatch/jmlwatch/processor/correlator"
 	"github.com/jmlwatch/jmlwatch/processor/internal/memkv"
 	"github.com/jmlwatch/jmlwatch/processor/policy"
@@ -227,12 +226,9 @@ func runOn(t *testing.T, sc *scenario, order []int, state replay.State, batchSiz
 	var sources []replay.Source
 	for _, idx := range order {
 		src := &sliceSource{name: fmt.Sprintf("input%d", idx)}
-		decode := events.DecodeStructured
-		switch sc.formats[idx] {
-		case "okta":
-			decode = func(v []byte) []events.Item { return okta.Decode(v, pol.Aliases) }
-		case "entra":
-			decode = entra.Decode
+		decode, err := input.NewDecoders(pol.Aliases).For(input.Format(sc.formats[idx]))
+		if err != nil {
+			t.Fatalf("%s: %v", sc.path, err)
 		}
 		for i, line := range sc.inputs[idx] {
 			js := line

@@ -15,10 +15,8 @@ import (
 	"github.com/segmentio/kafka-go"
 
 	"github.com/jmlwatch/jmlwatch/events"
-	"github.com/jmlwatch/jmlwatch/events/entra"
 	"github.com/jmlwatch/jmlwatch/events/gen"
 	"github.com/jmlwatch/jmlwatch/events/input"
-	"github.com/jmlwatch/jmlwatch/events/okta"
 	"github.com/jmlwatch/jmlwatch/processor/broker"
 	"github.com/jmlwatch/jmlwatch/processor/correlator"
 	"github.com/jmlwatch/jmlwatch/processor/internal/memkv"
@@ -221,14 +219,11 @@ func (s *lineSource) Next() (replay.Record, error) {
 
 // decodeLine decodes one line of a file of format as replay does.
 func decodeLine(format input.Format, line []byte, aliases map[string]string) []events.Item {
-	switch format {
-	case input.FormatOkta:
-		return okta.Decode(line, aliases)
-	case input.FormatEntra:
-		return entra.Decode(line)
-	default:
-		return events.DecodeStructured(line)
+	decode, err := input.NewDecoders(aliases).For(format)
+	if err != nil {
+		panic(err) // the formats come from gen.File.Format
 	}
+	return decode(line)
 }
 
 type memState struct{ kv *memkv.KV }
