@@ -15,7 +15,8 @@
 // A UTF-8 byte order mark, CRLF line ends and blank lines are accepted
 // everywhere; lines may be any length.
 //
-// The package knows only the canonical CloudEvents decoder; the vendor
-// decoders (events/okta, events/entra) are passed in by the caller as
-// DecodeFuncs, so that this package does not depend on them.
+// Decoders maps each format to its DecodeFunc; NewDecoders builds them
+// all (events.DecodeStructured, and the events/okta and events/entra
+// normalizers with the policy's application aliases). A caller may also
+// set its own DecodeFuncs.
 package input
