@@ -337,12 +337,6 @@ func (p *jsonParser) readBytes() ([]byte, bool) {
 	return unescape(s), true
 }
 
-// readString is readBytes as a string.
-func (p *jsonParser) readString() (string, bool) {
-	b, ok := p.readBytes()
-	return string(b), ok
-}
-
 // readKey consumes a member key and the ':' after it and returns the key's
 // bytes: a sub-slice of the buffer when the key has no escapes (the common
 // case: no allocation), else its unescaped copy.
