@@ -29,7 +29,7 @@ type partition struct {
 	f     *fetcher
 	head  *record   // the next record to apply, decoded
 	next  int64     // the offset of the next record to apply
-	stand time.Time // the latest time read from it
+	stand time.Time // the latest (largest) time read from it
 	// emptySince is when the loop first found it with nothing fetched
 	// (zero while it has a record).
 	emptySince time.Time
@@ -350,10 +350,13 @@ func (l *loop) apply(p *partition) error {
 	lateness := r.pol.AllowedLateness
 	now := r.opts.Now()
 	for _, it := range rec.items {
-		if it.Err == nil && it.Event != nil && r.cfg.Clock == ClockWall && it.Event.Time.After(now.Add(FutureLimit)) {
+		// Any record ahead of wall time is rejected, a skipped one too: its
+		// time would otherwise set where its partition stands and move the
+		// clock (which never moves back) into the future.
+		if t := itemTime(it); it.Err == nil && r.cfg.Clock == ClockWall && t.After(now.Add(FutureLimit)) {
 			it.Err = events.Reject(events.ReasonFuture, "time", "%s is more than %s ahead of wall time %s",
-				it.Event.Time.UTC().Format(time.RFC3339Nano), FutureLimit, now.UTC().Format(time.RFC3339))
-			it.Event = nil
+				t.UTC().Format(time.RFC3339Nano), FutureLimit, now.UTC().Format(time.RFC3339))
+			it.Event, it.Skip = nil, nil
 		}
 		if it.Err != nil {
 			r.metrics.elements.WithLabelValues(p.topic, string(p.in.Format), string(it.Err.Code), "rejected").Inc()
@@ -368,7 +371,9 @@ func (l *loop) apply(p *partition) error {
 			if r.cfg.Clock == ClockEvent {
 				l.out, err = l.tx.Advance(t.Add(-lateness), l.out)
 			} else {
-				p.stand = t
+				if t.After(p.stand) {
+					p.stand = t // the latest time read: the largest
+				}
 				l.out, err = l.advanceWall(l.out)
 			}
 			if err != nil {

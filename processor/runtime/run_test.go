@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -369,6 +370,64 @@ func TestRunAgreesWithReplay(t *testing.T) {
 	}
 	if last != int64(len(all)) {
 		t.Errorf("output topic holds %d records after the restart, want %d (duplicates)", last, len(all))
+	}
+}
+
+// TestFutureSkippedRecord: with clock: wall, a record more than
+// FutureLimit ahead of wall time is rejected even when it would be skipped
+// (an Okta login), so its time never moves the clock into the future (the
+// clock never moves back: alerts would all fire at once).
+func TestFutureSkippedRecord(t *testing.T) {
+	h := newHarness(t)
+	pol := genPolicy(t)
+	now := time.Now().UTC()
+	create := fmt.Sprintf(`{"uuid":"c1","published":"%s","eventType":"user.lifecycle.create","outcome":{"result":"SUCCESS"},"target":[{"type":"User","id":"u1","alternateId":"nobody@example.com"}]}`,
+		now.Add(-time.Hour).Format(time.RFC3339))
+	login := fmt.Sprintf(`{"uuid":"n1","published":"%s","eventType":"user.session.start","outcome":{"result":"SUCCESS"},"target":[{"type":"User","id":"u9","alternateId":"x@example.com"}]}`,
+		now.Add(30*24*time.Hour).Format(time.RFC3339))
+	h.produce("okta", kafka.Message{Value: []byte(create)}, kafka.Message{Value: []byte(login)})
+	cfg := h.config(t.TempDir(), Input{Topic: "okta", Format: input.FormatOkta})
+	cfg.Clock = ClockWall
+	rt, stop := h.start(cfg, pol, false)
+	defer stop()
+	waitRole(t, h.ctx, rt, RoleOwner)
+
+	dl := h.read(cfg.Outputs.DLQTopic, 1)[0]
+	var reason string
+	for _, x := range dl.Headers {
+		if x.Key == "jmlwatch_dlq_reason" {
+			reason = string(x.Value)
+		}
+	}
+	if !strings.HasPrefix(reason, "future: ") || !bytes.Contains(dl.Value, []byte(`"n1"`)) {
+		t.Fatalf("dead letter: reason %q, value %s", reason, dl.Value)
+	}
+	// The clock stays behind wall time: the lag is positive once set.
+	for {
+		resp, err := http.Get("http://" + rt.HTTPAddr() + "/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		var lag float64
+		for _, line := range strings.Split(string(body), "\n") {
+			if v, ok := strings.CutPrefix(line, "jmlwatch_clock_lag_seconds "); ok {
+				if lag, err = strconv.ParseFloat(v, 64); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		if lag < 0 {
+			t.Fatalf("the clock is %.0f s ahead of wall time", -lag)
+		}
+		if lag > 0 {
+			break
+		}
+		if h.ctx.Err() != nil {
+			t.Fatal("the clock lag was never set")
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }
 
