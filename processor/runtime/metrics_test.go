@@ -2,8 +2,6 @@ package runtime
 
 import (
 	"context"
-	"io"
-	"net/http"
 	"strings"
 	"testing"
 
@@ -35,13 +33,7 @@ func TestMetrics(t *testing.T) {
 	h.read(cfg.Outputs.EventsTopic, len(want))
 	body := ""
 	poll(t, h.ctx, "lag 0 on every partition", func() bool {
-		resp, err := http.Get("http://" + rt.HTTPAddr() + "/metrics")
-		if err != nil {
-			return false
-		}
-		b, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		body = string(b)
+		body, _ = metricsText(rt.HTTPAddr())
 		return strings.Contains(body, "jmlwatch_consumer_lag{") && sumMetric(body, "jmlwatch_consumer_lag") == 0 &&
 			sumMetric(body, "jmlwatch_outbox_depth") == 0
 	})

@@ -8,7 +8,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -403,31 +402,14 @@ func TestFutureSkippedRecord(t *testing.T) {
 		t.Fatalf("dead letter: reason %q, value %s", reason, dl.Value)
 	}
 	// The clock stays behind wall time: the lag is positive once set.
-	for {
-		resp, err := http.Get("http://" + rt.HTTPAddr() + "/metrics")
-		if err != nil {
-			t.Fatal(err)
-		}
-		body, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		var lag float64
-		for _, line := range strings.Split(string(body), "\n") {
-			if v, ok := strings.CutPrefix(line, "jmlwatch_clock_lag_seconds "); ok {
-				if lag, err = strconv.ParseFloat(v, 64); err != nil {
-					t.Fatal(err)
-				}
-			}
-		}
-		if lag < 0 {
-			t.Fatalf("the clock is %.0f s ahead of wall time", -lag)
-		}
-		if lag > 0 {
-			break
-		}
-		if h.ctx.Err() != nil {
-			t.Fatal("the clock lag was never set")
-		}
-		time.Sleep(10 * time.Millisecond)
+	var lag float64
+	poll(t, h.ctx, "the clock lag", func() bool {
+		body, _ := metricsText(rt.HTTPAddr())
+		lag = sumMetric(body, "jmlwatch_clock_lag_seconds")
+		return lag != 0
+	})
+	if lag < 0 {
+		t.Fatalf("the clock is %.0f s ahead of wall time", -lag)
 	}
 }
 
@@ -484,20 +466,9 @@ func TestDeadLetters(t *testing.T) {
 		t.Errorf("a whole-record dead letter has jmlwatch_dlq_index")
 	}
 	// The good elements applied: two entra records held (unknown workers).
-	for {
-		resp, err := http.Get("http://" + rt.HTTPAddr() + "/metrics")
-		if err != nil {
-			t.Fatal(err)
-		}
-		body, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if strings.Contains(string(body), `jmlwatch_records_total{format="entra",outcome="held",topic="entra",type="io.jmlwatch.account.disabled"} 2`) &&
-			strings.Contains(string(body), `jmlwatch_records_total{format="entra",outcome="rejected",topic="entra",type="bad_timestamp"} 1`) {
-			break
-		}
-		if h.ctx.Err() != nil {
-			t.Fatalf("metrics never showed the good elements applied:\n%s", body)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	poll(t, h.ctx, "the good elements applied", func() bool {
+		body, _ := metricsText(rt.HTTPAddr())
+		return strings.Contains(body, `jmlwatch_records_total{format="entra",outcome="held",topic="entra",type="io.jmlwatch.account.disabled"} 2`) &&
+			strings.Contains(body, `jmlwatch_records_total{format="entra",outcome="rejected",topic="entra",type="bad_timestamp"} 1`)
+	})
 }
