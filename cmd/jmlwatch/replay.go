@@ -65,9 +65,9 @@ Exit status: 0 (also when records were rejected, unless --strict: then 1),
 			decs := input.NewDecoders(pol.Aliases)
 			var sources []replay.Source
 			for _, a := range inputs {
-				spec, err := input.ParseSpec(a)
+				spec, err := parseSpec(a)
 				if err != nil {
-					return usageError(err)
+					return err
 				}
 				if _, err := decs.For(spec.Format); err != nil {
 					return usageError(err)
