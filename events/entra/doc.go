@@ -19,18 +19,19 @@
 //
 // Per directoryAudit, in this order:
 //
-//  1. activityDisplayName is read first; an activity with no JML meaning is
-//     skipped (events.SkipUnmapped) without reading the rest. A diagnostic
+//  1. id (the event id; missing_field when absent or empty) and
+//     activityDateTime (the event time, RFC 3339; bad_timestamp when not,
+//     or when its UTC year is outside 0000-9999, as for canonical events)
+//     are read first: a record without them is not well-formed, so it is
+//     rejected even when it would be skipped (SPEC 2).
+//  2. activityDisplayName: an activity with no JML meaning is skipped
+//     (events.SkipUnmapped) without reading the rest. A diagnostic
 //     record whose category is not "AuditLogs" (sign-in logs streamed to the
 //     same hub) is skipped the same way, with its operationName (else its
 //     category) as the type and its time. An empty category counts as none.
-//  2. result must be "success", compared ignoring ASCII case (Graph writes
-//     "success", exports sometimes "Success"); any other result is skipped
+//  3. result must be exactly "success" (SPEC 2.2: Graph writes "success";
+//     "Success" is skipped too); any other result is skipped
 //     (events.SkipOutcome). A missing result is missing_field.
-//  3. id (the event id; missing_field when absent or empty) and
-//     activityDateTime (the event time, RFC 3339; bad_timestamp when not,
-//     or when its UTC year is outside 0000-9999, as for canonical events)
-//     are read.
 //  4. The targets are found in targetResources[] by type: "User" (id is the
 //     account_id, userPrincipalName the login), "Group", "Role",
 //     "ServicePrincipal". A mapped record without the target it needs is

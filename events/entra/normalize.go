@@ -65,7 +65,19 @@ func lookup(activity []byte) (rule, bool) {
 // prefix is the path of the directoryAudit within the element ("properties."
 // in a diagnostic record), for rejections.
 func normalize(o *vendorkit.Outcome, value []byte, f fields, prefix string) {
-	// 1. The activity, before anything else: most of the audit log is noise.
+	// 1. id and activityDateTime: a record without them is not well-formed,
+	// so it is rejected even when it would be skipped (SPEC 2).
+	idRaw, ok := jsonscan.String(value, f.id)
+	if !ok || len(idRaw) == 0 {
+		o.FieldErr(value, f.id, prefix+"id", events.ReasonBadValue)
+		return
+	}
+	t, ok := o.Time(value, f.activityDateTime, prefix, "activityDateTime")
+	if !ok {
+		return
+	}
+
+	// 2. The activity: most of the audit log is noise.
 	actRaw, ok := jsonscan.String(value, f.activityDisplayName)
 	if !ok {
 		o.FieldErr(value, f.activityDisplayName, prefix+"activityDisplayName", events.ReasonBadValue)
@@ -82,29 +94,18 @@ func normalize(o *vendorkit.Outcome, value []byte, f fields, prefix string) {
 	}
 	r, mapped := lookup(activity)
 	if !mapped {
-		o.Skipped(events.SkipUnmapped, typeString(activity), vendorkit.TimeOf(value, f.activityDateTime))
+		o.Skipped(events.SkipUnmapped, typeString(activity), t)
 		return
 	}
 
-	// 2. The result.
+	// 3. The result: exactly "success" (SPEC 2.2).
 	resRaw, ok := jsonscan.String(value, f.result)
 	if !ok {
 		o.FieldErr(value, f.result, prefix+"result", events.ReasonBadValue)
 		return
 	}
-	if !jsonscan.EqualFold(resRaw, "success") {
-		o.Skipped(events.SkipOutcome, typeString(activity), vendorkit.TimeOf(value, f.activityDateTime))
-		return
-	}
-
-	// 3. id and activityDateTime.
-	idRaw, ok := jsonscan.String(value, f.id)
-	if !ok || len(idRaw) == 0 {
-		o.FieldErr(value, f.id, prefix+"id", events.ReasonBadValue)
-		return
-	}
-	t, ok := o.Time(value, f.activityDateTime, prefix, "activityDateTime")
-	if !ok {
+	if !jsonscan.Equal(resRaw, "success") {
+		o.Skipped(events.SkipOutcome, typeString(activity), t)
 		return
 	}
 

@@ -192,3 +192,35 @@ func TestEscapedKeys(t *testing.T) {
 		t.Errorf("account %+v, want u1, u1@contoso.example, entitlement Sales", a)
 	}
 }
+
+// TestDecodeOrder: a record without id and activityDateTime is rejected
+// even when it would be skipped; result is compared exactly.
+func TestDecodeOrder(t *testing.T) {
+	const well = `"id":"Directory_1","activityDateTime":"2026-03-02T10:00:00Z",`
+	for _, tc := range []struct {
+		name, value string
+		code        events.Reason
+		field, skip string
+	}{
+		{"noise without id", `{"activityDateTime":"2026-03-02T10:00:00Z","activityDisplayName":"Reset password","result":"success"}`, events.ReasonMissingField, "id", ""},
+		{"noise with a bad time", `{"id":"d","activityDateTime":"soon","activityDisplayName":"Reset password","result":"success"}`, events.ReasonBadTimestamp, "activityDateTime", ""},
+		{"failure without a time", `{"id":"d","activityDisplayName":"Disable account","result":"failure"}`, events.ReasonMissingField, "activityDateTime", ""},
+		{"noise", `{` + well + `"activityDisplayName":"Reset password","result":"success"}`, "", "", events.SkipUnmapped},
+		{"failure", `{` + well + `"activityDisplayName":"Disable account","result":"failure"}`, "", "", events.SkipOutcome},
+		{"Success is not success", `{` + well + `"activityDisplayName":"Disable account","result":"Success"}`, "", "", events.SkipOutcome},
+	} {
+		items := Decode([]byte(tc.value))
+		if len(items) != 1 {
+			t.Fatalf("%s: %d items", tc.name, len(items))
+		}
+		it := items[0]
+		switch {
+		case tc.skip != "":
+			if it.Skip == nil || it.Skip.Reason != tc.skip {
+				t.Errorf("%s: got %+v, want skip %s", tc.name, it, tc.skip)
+			}
+		case it.Err == nil || it.Err.Code != tc.code || it.Err.Field != tc.field:
+			t.Errorf("%s: got %+v, want %s at %s", tc.name, it, tc.code, tc.field)
+		}
+	}
+}

@@ -9,16 +9,17 @@
 //
 // Per LogEvent, in this order:
 //
-//  1. eventType is read first. An eventType with no JML meaning (sign-ins,
-//     MFA, policy evaluations, ...) is skipped (events.SkipUnmapped) without
-//     reading the rest of the record, so noise costs well under a
-//     microsecond. A missing eventType is missing_field, a non-string one
-//     bad_value.
-//  2. outcome.result must be exactly "SUCCESS"; any other value is skipped
-//     (events.SkipOutcome). A missing outcome.result is missing_field.
-//  3. uuid (the event id; missing_field when absent or empty) and published
+//  1. uuid (the event id; missing_field when absent or empty) and published
 //     (the event time, RFC 3339; bad_timestamp when not, or when its UTC
-//     year is outside 0000-9999, as for canonical events) are read.
+//     year is outside 0000-9999, as for canonical events) are read first:
+//     a record without them is not well-formed, so it is rejected even when
+//     it would be skipped (SPEC 2).
+//  2. eventType: an eventType with no JML meaning (sign-ins, MFA, policy
+//     evaluations, ...) is skipped (events.SkipUnmapped) without reading the
+//     rest of the record, so noise costs well under a microsecond. A
+//     missing eventType is missing_field, a non-string one bad_value.
+//  3. outcome.result must be exactly "SUCCESS"; any other value is skipped
+//     (events.SkipOutcome). A missing outcome.result is missing_field.
 //  4. The targets the mapping needs are found in target[]: the user (type
 //     "User": id is the account_id, alternateId the login), the app (type
 //     "AppInstance") and the group (type "UserGroup"). A mapped record

@@ -82,7 +82,19 @@ func lookup(eventType []byte) (rule, bool) {
 // allocates only the strings of an event (once, all together).
 func normalize(o *vendorkit.Outcome, value []byte, f fields, aliases map[string]string) {
 
-	// 1. eventType, before anything else: most of the System Log is noise.
+	// 1. uuid and published: a record without them is not well-formed,
+	// so it is rejected even when it would be skipped (SPEC 2).
+	uuidRaw, ok := jsonscan.String(value, f.uuid)
+	if !ok || len(uuidRaw) == 0 {
+		o.FieldErr(value, f.uuid, "uuid", events.ReasonBadValue)
+		return
+	}
+	t, ok := o.Time(value, f.published, "", "published")
+	if !ok {
+		return
+	}
+
+	// 2. eventType: most of the System Log is noise.
 	etRaw, ok := jsonscan.String(value, f.eventType)
 	if !ok {
 		o.FieldErr(value, f.eventType, "eventType", events.ReasonBadValue)
@@ -99,11 +111,11 @@ func normalize(o *vendorkit.Outcome, value []byte, f fields, aliases map[string]
 	}
 	r, mapped := lookup(et)
 	if !mapped {
-		o.Skipped(events.SkipUnmapped, typeString(et), vendorkit.TimeOf(value, f.published))
+		o.Skipped(events.SkipUnmapped, typeString(et), t)
 		return
 	}
 
-	// 2. outcome.result.
+	// 3. outcome.result.
 	switch jsonscan.Kind(value, f.outcome) {
 	case '{':
 	case 0, 'n':
@@ -120,18 +132,7 @@ func normalize(o *vendorkit.Outcome, value []byte, f fields, aliases map[string]
 		return
 	}
 	if !jsonscan.Equal(resRaw, "SUCCESS") {
-		o.Skipped(events.SkipOutcome, typeString(et), vendorkit.TimeOf(value, f.published))
-		return
-	}
-
-	// 3. uuid and published.
-	uuidRaw, ok := jsonscan.String(value, f.uuid)
-	if !ok || len(uuidRaw) == 0 {
-		o.FieldErr(value, f.uuid, "uuid", events.ReasonBadValue)
-		return
-	}
-	t, ok := o.Time(value, f.published, "", "published")
-	if !ok {
+		o.Skipped(events.SkipOutcome, typeString(et), t)
 		return
 	}
 

@@ -68,24 +68,28 @@ func TestAppSystem(t *testing.T) {
 	}
 }
 
-// TestDecodeOrder checks that eventType and outcome are judged before the
+// TestDecodeOrder checks that a record without uuid and published is
+// rejected even as noise, that eventType and outcome are judged before the
 // fields only mapped records need, and that escaped keys and values read as
 // their decoded text.
 func TestDecodeOrder(t *testing.T) {
+	const well = `"uuid":"x","published":"2026-03-02T09:00:00Z",`
 	tests := []struct {
 		name, value string
 		want        string // canonical type, skip reason or reject code
 		field       string
 	}{
-		{"noise without uuid or time", `{"eventType":"user.session.start","outcome":{"result":"SUCCESS"}}`, events.SkipUnmapped, ""},
-		{"noise with a bad time", `{"eventType":"user.authentication.sso","published":"soon"}`, events.SkipUnmapped, ""},
-		{"failure without uuid", `{"eventType":"user.lifecycle.create","outcome":{"result":"FAILURE"}}`, events.SkipOutcome, ""},
-		{"lower-case success is not SUCCESS", `{"eventType":"user.lifecycle.create","outcome":{"result":"success"}}`, events.SkipOutcome, ""},
-		{"no eventType", `{"uuid":"x"}`, string(events.ReasonMissingField), "eventType"},
-		{"null eventType", `{"eventType":null}`, string(events.ReasonMissingField), "eventType"},
-		{"numeric eventType", `{"eventType":7}`, string(events.ReasonBadValue), "eventType"},
-		{"no outcome", `{"eventType":"user.lifecycle.create","uuid":"x"}`, string(events.ReasonMissingField), "outcome.result"},
-		{"outcome not an object", `{"eventType":"user.lifecycle.create","outcome":"SUCCESS"}`, string(events.ReasonBadValue), "outcome"},
+		{"noise without uuid", `{"eventType":"user.session.start","outcome":{"result":"SUCCESS"}}`, string(events.ReasonMissingField), "uuid"},
+		{"noise with a bad time", `{"eventType":"user.authentication.sso","uuid":"x","published":"soon"}`, string(events.ReasonBadTimestamp), "published"},
+		{"failure without published", `{"eventType":"user.lifecycle.create","uuid":"x","outcome":{"result":"FAILURE"}}`, string(events.ReasonMissingField), "published"},
+		{"noise", `{` + well + `"eventType":"user.authentication.sso"}`, events.SkipUnmapped, ""},
+		{"failure", `{` + well + `"eventType":"user.lifecycle.create","outcome":{"result":"FAILURE"}}`, events.SkipOutcome, ""},
+		{"lower-case success is not SUCCESS", `{` + well + `"eventType":"user.lifecycle.create","outcome":{"result":"success"}}`, events.SkipOutcome, ""},
+		{"no eventType", `{` + well[:len(well)-1] + `}`, string(events.ReasonMissingField), "eventType"},
+		{"null eventType", `{` + well + `"eventType":null}`, string(events.ReasonMissingField), "eventType"},
+		{"numeric eventType", `{` + well + `"eventType":7}`, string(events.ReasonBadValue), "eventType"},
+		{"no outcome", `{` + well + `"eventType":"user.lifecycle.create"}`, string(events.ReasonMissingField), "outcome.result"},
+		{"outcome not an object", `{` + well + `"eventType":"user.lifecycle.create","outcome":"SUCCESS"}`, string(events.ReasonBadValue), "outcome"},
 		{"numeric uuid", `{"eventType":"user.lifecycle.create","outcome":{"result":"SUCCESS"},"uuid":5}`, string(events.ReasonBadValue), "uuid"},
 		{"no published", `{"eventType":"user.lifecycle.create","outcome":{"result":"SUCCESS"},"uuid":"x"}`, string(events.ReasonMissingField), "published"},
 		{"numeric published", `{"eventType":"user.lifecycle.create","outcome":{"result":"SUCCESS"},"uuid":"x","published":1}`, string(events.ReasonBadTimestamp), "published"},

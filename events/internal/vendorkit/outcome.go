@@ -93,8 +93,9 @@ func clip(raw []byte) string {
 }
 
 // TimeOf returns the timestamp at s when it is a valid one (as Time
-// judges it), else the zero time: the time of a skipped record, which still advances the clock but
-// is not rejected for a bad one.
+// judges it), else the zero time: the time of a skipped record that is not
+// one of the vendor's audit records (an Entra sign-in record streamed to the
+// same hub), which is not rejected for a bad one.
 func TimeOf(value []byte, s jsonscan.Span) time.Time {
 	raw, ok := jsonscan.String(value, s)
 	if !ok {
