@@ -199,7 +199,9 @@ func (r *dataReader) boolean(field string) (v, present bool) {
 	return false, false
 }
 
-// strList reads a list of strings into *dst; nil for null or an empty list.
+// strList reads a list of strings into *dst: nil for null, an empty
+// non-nil list for [] (an account.snapshot with entitlements [] says the
+// account holds none, which differs from not saying).
 func (r *dataReader) strList(dst *[]string, field string) {
 	*dst = nil
 	switch r.p.peek() {
@@ -227,9 +229,6 @@ func (r *dataReader) strList(dst *[]string, field string) {
 		}
 		b, _ := r.p.readBytes()
 		raws = append(raws, b)
-	}
-	if len(raws) == 0 {
-		return
 	}
 	list := make([]string, len(raws))
 	for i, b := range raws {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -204,6 +205,38 @@ func TestDecodeStructuredIgnoresUnknownFields(t *testing.T) {
 	want := &AccountData{System: "okta", AccountID: "a1"}
 	if !reflect.DeepEqual(it.Event.Account, want) {
 		t.Errorf("account = %+v, want %+v", it.Event.Account, want)
+	}
+}
+
+// TestDecodeSnapshotEntitlements: an account.snapshot without entitlements
+// says nothing of them (nil); with [] it says there are none (empty, not
+// nil), and the canonical JSON keeps the difference.
+func TestDecodeSnapshotEntitlements(t *testing.T) {
+	for _, tc := range []struct {
+		list string
+		want []string
+	}{{``, nil}, {`,"entitlements":null`, nil}, {`,"entitlements":[]`, []string{}}, {`,"entitlements":["a"]`, []string{"a"}}} {
+		v := `{"specversion":"1.0","id":"1","source":"s","type":"io.jmlwatch.account.snapshot","time":"2026-01-01T00:00:00Z",` +
+			`"data":{"system":"okta","account_id":"a1","active":true` + tc.list + `}}`
+		it := decodeOne(t, []byte(v))
+		if it.Err != nil {
+			t.Fatalf("%s: rejected: %v", tc.list, it.Err)
+		}
+		got := it.Event.Account.Entitlements
+		if (got == nil) != (tc.want == nil) || !slices.Equal(got, tc.want) {
+			t.Errorf("%s: entitlements %#v, want %#v", tc.list, got, tc.want)
+		}
+		b, err := json.Marshal(it.Event.Account)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var back AccountData
+		if err := json.Unmarshal(b, &back); err != nil {
+			t.Fatal(err)
+		}
+		if (back.Entitlements == nil) != (tc.want == nil) {
+			t.Errorf("%s: JSON %s does not keep nil apart from empty", tc.list, b)
+		}
 	}
 }
 

@@ -130,9 +130,11 @@ type AccountData struct {
 	Privileged bool `json:"privileged,omitempty"`
 	// Entitlement is set on access.granted and access.revoked.
 	Entitlement string `json:"entitlement,omitempty"`
-	// Active and Entitlements are set on account.snapshot.
+	// Active and Entitlements are set on account.snapshot. Entitlements
+	// is nil when the record does not list them and empty (not nil) when
+	// it lists none.
 	Active       *bool    `json:"active,omitempty"`
-	Entitlements []string `json:"entitlements,omitempty"`
+	Entitlements []string `json:"entitlements,omitzero"`
 }
 
 // NHIData is the data of the io.jmlwatch.nhi.* events.
