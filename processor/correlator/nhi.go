@@ -54,6 +54,13 @@ func (tx *Tx) applyNHI(in *events.Input) (Outcome, error) {
 	switch in.Type {
 	case events.TypeNHIRegistered:
 		n.Privileged = d.Privileged
+		if t.After(n.RegisteredAt) {
+			n.RegisteredAt = t
+		}
+		// Registered again at or after its revocation: the NHI is live.
+		if n.Revoked && !t.Before(n.RevokedAt) {
+			n.Revoked, n.RevokedAt = false, time.Time{}
+		}
 		if err := tx.own(n, d.OwnerWorkerID, t, false); err != nil {
 			return 0, err
 		}
@@ -72,6 +79,9 @@ func (tx *Tx) applyNHI(in *events.Input) (Outcome, error) {
 			}
 		}
 	case events.TypeNHIRevoked:
+		if t.Before(n.RegisteredAt) {
+			break // revoked before its latest registration: the NHI is live
+		}
 		if !n.Revoked || t.Before(n.RevokedAt) {
 			n.RevokedAt = t
 		}

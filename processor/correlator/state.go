@@ -155,6 +155,9 @@ type nhiState struct {
 	Privileged bool      `json:"priv,omitempty"`
 	Revoked    bool      `json:"revoked,omitempty"`
 	RevokedAt  time.Time `json:"revoked_at,omitzero"`
+	// RegisteredAt is the time of the latest nhi.registered: a revocation
+	// before it no longer holds (the NHI was registered again).
+	RegisteredAt time.Time `json:"registered_at,omitzero"`
 	// Pending lists workers with an open nhi step on this NHI.
 	Pending []string `json:"pending,omitempty"`
 }
