@@ -33,6 +33,10 @@ type Batch struct {
 	done bool
 	// firstSeq is the first outbox sequence this batch allocated, 0 if none.
 	firstSeq uint64
+	// fills are the row cache fills of the batch's reads, in fillBuf
+	// (see addFill).
+	fills   []fill
+	fillBuf []byte
 	// appended and deleted count outbox entries added and removed.
 	appended, deleted int
 	keyBuf            [9]byte
@@ -102,7 +106,18 @@ func (b *Batch) lookup(dst, key []byte) ([]byte, bool, error) {
 			return dst, false, nil
 		}
 	}
-	return b.db.getAppend(dst, key)
+	return b.db.getAppendFill(dst, key, b)
+}
+
+// addFill records a value read from Pebble for the row cache, which its
+// commit fills unless the batch wrote the key (rowCache.commit).
+func (b *Batch) addFill(key, value []byte, gen uint64) {
+	// fillBuf only grows by appending: the slices of earlier fills keep
+	// the array they were cut from, which nothing writes again.
+	start := len(b.fillBuf)
+	b.fillBuf = append(append(b.fillBuf, key...), value...)
+	k := b.fillBuf[start : start+len(key) : start+len(key)]
+	b.fills = append(b.fills, fill{key: k, value: b.fillBuf[start+len(key) : len(b.fillBuf) : len(b.fillBuf)], gen: gen})
 }
 
 // NewBatch returns an empty batch. It fails only after Close (returning a
@@ -360,7 +375,7 @@ func (b *Batch) Commit(sync bool) (err error) {
 		db.mu.Unlock()
 		return err
 	}
-	db.rows.commit(b.writes, b.ranges)
+	db.rows.commit(b.writes, b.ranges, b.fills)
 	db.mu.Lock()
 	db.mu.depth = max(0, db.mu.depth-b.deleted)
 	if db.mu.owner == b {
@@ -404,7 +419,7 @@ func (b *Batch) finish(discard bool) {
 		clear(b.writes)
 		db.writesPool.Put(b.writes)
 	}
-	b.writes, b.ranges = nil, nil
+	b.writes, b.ranges, b.fills, b.fillBuf = nil, nil, nil, nil
 	if b.pb != nil {
 		_ = b.pb.Close()
 		b.pb = nil

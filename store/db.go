@@ -51,6 +51,20 @@ type Options struct {
 	// flushed at once: batches should stay under half.
 	MemTableSize int64
 
+	// L0CompactionThreshold is the number of L0 sublevels (about: tables
+	// flushed and not yet compacted) at which Pebble compacts L0 into the
+	// level below; 0 means Pebble's default (4). Every such compaction
+	// rewrites the part of the level below that the flushed keys overlap,
+	// which for the correlator (keys all over the key space) is most of
+	// the store: a higher threshold compacts more at a time, less often, at
+	// the cost of point reads checking more L0 tables (Bloom filters make
+	// that cheap).
+	L0CompactionThreshold int
+	// L0StopWritesThreshold is the number of L0 sublevels at which Pebble
+	// stops writes until compactions catch up; 0 means Pebble's default
+	// (12). It must be at least L0CompactionThreshold.
+	L0StopWritesThreshold int
+
 	// fs, when set, replaces the file system (tests inject faults).
 	fs vfs.FS
 }
@@ -119,6 +133,10 @@ func Open(dir string, opts Options) (*DB, error) {
 	if opts.MemTableSize < 0 {
 		return nil, fmt.Errorf("store: opening %s: negative memtable size %d", dir, opts.MemTableSize)
 	}
+	if opts.L0CompactionThreshold < 0 || opts.L0StopWritesThreshold < 0 {
+		return nil, fmt.Errorf("store: opening %s: negative L0 threshold (compaction %d, stop writes %d)",
+			dir, opts.L0CompactionThreshold, opts.L0StopWritesThreshold)
+	}
 	if opts.RowCacheSize < 0 {
 		return nil, fmt.Errorf("store: opening %s: negative row cache size %d", dir, opts.RowCacheSize)
 	}
@@ -133,6 +151,9 @@ func Open(dir string, opts Options) (*DB, error) {
 		EventListener:      eventListener(opts.Logger),
 		DisableWAL:         opts.DisableWAL,
 		MemTableSize:       uint64(opts.MemTableSize),
+
+		L0CompactionThreshold: opts.L0CompactionThreshold,
+		L0StopWritesThreshold: opts.L0StopWritesThreshold,
 	}
 	// Bloom filters on every level: the correlator's point reads are often
 	// misses (de-duplication keys, case and link indexes), which without a
@@ -294,6 +315,13 @@ func (db *DB) getRaw(key []byte) ([]byte, bool, error) {
 // getAppend appends the committed value of key to dst, through the row
 // cache for the keys it holds.
 func (db *DB) getAppend(dst, key []byte) ([]byte, bool, error) {
+	return db.getAppendFill(dst, key, nil)
+}
+
+// getAppendFill is getAppend; a value read from Pebble for the row cache
+// goes to the cache at once when b is nil, else to b's fills, for its
+// commit.
+func (db *DB) getAppendFill(dst, key []byte, b *Batch) ([]byte, bool, error) {
 	cached := db.rows.caches(key)
 	var gen uint64
 	if cached {
@@ -310,7 +338,11 @@ func (db *DB) getAppend(dst, key []byte) ([]byte, bool, error) {
 		return dst, false, fatal("get", err)
 	}
 	if cached {
-		db.rows.fill(key, v, gen)
+		if b != nil {
+			b.addFill(key, v, gen)
+		} else {
+			db.rows.fill(key, v, gen)
+		}
 	}
 	n := len(dst)
 	dst = append(dst, v...)

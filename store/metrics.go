@@ -58,3 +58,15 @@ func (db *DB) Metrics() (Metrics, error) {
 		Failed:            db.failed.Load() != nil,
 	}, nil
 }
+
+// LSM returns Pebble's own report of the store: per level, the tables,
+// their size and the bytes flushed, ingested, compacted in and written
+// (write amplification); then the caches, the memtables and the
+// compactions. For benchmarks and debugging.
+func (db *DB) LSM() (string, error) {
+	if err := db.enter(); err != nil {
+		return "", err
+	}
+	defer db.exit()
+	return db.pdb.Metrics().String(), nil
+}

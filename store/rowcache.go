@@ -1,9 +1,8 @@
 package store
 
 import (
-	"container/list"
-	"strings"
 	"sync"
+	"unsafe"
 )
 
 // rowCache holds whole values of recently read or committed keys whose
@@ -17,36 +16,63 @@ import (
 // were system calls). The correlator reads and rewrites the same few kinds
 // of keys per record, which a value cache keeps out of Pebble entirely.
 //
+// Admission: once the cache is full, a key it does not hold, read or
+// written, gets in (and pushes out the least recently used) only one time
+// in admitEvery. Plain
+// LRU keeps nothing of a pass over more keys than it holds (a backfill that
+// touches every worker once, or the same workers again in the same order):
+// every read misses. Admitting few newcomers keeps most of what the cache
+// holds through such a pass, so the next one hits, and a key read often
+// still gets in after a few misses (see docs/PERFORMANCE.md).
+//
 // Consistency: Batch.Commit updates the cache with every write it made to
 // a cached key after Pebble applied them; a read that misses fills the
 // cache only if no commit happened since it began (gen), so a value read
-// before a commit is never cached after it.
+// before a commit is never cached after it. A batch's own reads fill the
+// cache when it commits (commit's fills), and only for keys it did not
+// write: its writes replace them anyway.
 type rowCache struct {
 	mu       sync.Mutex
 	prefixes [256]bool
 	max      int64
 	size     int64
 	gen      uint64
-	lru      *list.List // of *rowEntry, most recent at the front
-	m        map[string]*list.Element
+	// lru is the sentinel of a circular list of the entries, most recent
+	// first (lru.next).
+	lru rowEntry
+	m   map[string]*rowEntry
+	// rnd is the state of the admission's pseudo-random sequence.
+	rnd uint64
 	// hits and misses count get's answers.
 	hits, misses int64
 }
 
 type rowEntry struct {
-	key   string
-	value []byte
+	key        string
+	value      []byte
+	prev, next *rowEntry
 }
 
 // rowEntryOverhead approximates the bytes an entry costs beyond its key
-// and value (list element, map slot, headers).
+// and value (the entry, its map slot, headers).
 const rowEntryOverhead = 128
+
+// admitEvery is the odds (one in admitEvery) that a full cache takes a
+// key it does not hold.
+const admitEvery = 8
+
+// fill is a value a batch read from Pebble, to cache when it commits.
+type fill struct {
+	key, value []byte
+	gen        uint64
+}
 
 func newRowCache(max int64, prefixes string) *rowCache {
 	if max <= 0 || prefixes == "" {
 		return nil
 	}
-	c := &rowCache{max: max, lru: list.New(), m: map[string]*list.Element{}}
+	c := &rowCache{max: max, m: map[string]*rowEntry{}, rnd: 0x9e3779b97f4a7c15}
+	c.lru.prev, c.lru.next = &c.lru, &c.lru
 	for i := 0; i < len(prefixes); i++ {
 		c.prefixes[prefixes[i]] = true
 	}
@@ -70,8 +96,8 @@ func (c *rowCache) get(dst, key []byte) ([]byte, bool, uint64) {
 		return dst, false, c.gen
 	}
 	c.hits++
-	c.lru.MoveToFront(e)
-	return append(dst, e.Value.(*rowEntry).value...), true, 0
+	c.toFront(e)
+	return append(dst, e.value...), true, 0
 }
 
 // fill caches a value read from Pebble, unless a commit happened since the
@@ -82,54 +108,80 @@ func (c *rowCache) fill(key, value []byte, gen uint64) {
 	if c.gen != gen {
 		return
 	}
-	c.putLocked(string(key), value)
+	c.put(key, value)
 }
 
-func (c *rowCache) putLocked(key string, value []byte) {
+// put caches value under key; a key the cache does not hold is admitted
+// as the type comment says.
+func (c *rowCache) put(key, value []byte) {
 	cost := int64(len(key) + len(value) + rowEntryOverhead)
-	if cost > c.max/8 {
-		c.removeLocked(key) // too large to be worth it
-		return
-	}
-	if e, ok := c.m[key]; ok {
-		re := e.Value.(*rowEntry)
-		c.size += int64(len(value)) - int64(len(re.value))
-		re.value = append(re.value[:0], value...)
-		c.lru.MoveToFront(e)
+	if e, ok := c.m[string(key)]; ok {
+		if cost > c.max/8 {
+			c.remove(e) // too large to be worth it
+			return
+		}
+		c.size += int64(len(value)) - int64(len(e.value))
+		e.value = append(e.value[:0], value...)
+		c.toFront(e)
 	} else {
-		// Clone: commit's keys alias the batch's buffer, which Pebble
+		if cost > c.max/8 || c.size+cost > c.max && !c.admit() {
+			return
+		}
+		// Copy: commit's keys alias the batch's buffer, which Pebble
 		// reuses.
-		key = strings.Clone(key)
-		re := &rowEntry{key: key, value: append([]byte(nil), value...)}
-		c.m[key] = c.lru.PushFront(re)
+		e := &rowEntry{key: string(key), value: append([]byte(nil), value...)}
+		c.m[e.key] = e
+		e.prev, e.next = &c.lru, c.lru.next
+		e.prev.next, e.next.prev = e, e
 		c.size += cost
 	}
 	for c.size > c.max {
-		c.removeElem(c.lru.Back())
+		c.remove(c.lru.prev)
 	}
 }
 
-func (c *rowCache) removeLocked(key string) {
-	if e, ok := c.m[key]; ok {
-		c.removeElem(e)
-	}
+// admit draws the admission of a new key into a full cache (xorshift64).
+func (c *rowCache) admit() bool {
+	c.rnd ^= c.rnd << 13
+	c.rnd ^= c.rnd >> 7
+	c.rnd ^= c.rnd << 17
+	return c.rnd%admitEvery == 0
 }
 
-func (c *rowCache) removeElem(e *list.Element) {
-	re := e.Value.(*rowEntry)
-	c.lru.Remove(e)
-	delete(c.m, re.key)
-	c.size -= int64(len(re.key) + len(re.value) + rowEntryOverhead)
+func (c *rowCache) toFront(e *rowEntry) {
+	if c.lru.next == e {
+		return
+	}
+	e.prev.next, e.next.prev = e.next, e.prev
+	e.prev, e.next = &c.lru, c.lru.next
+	e.prev.next, e.next.prev = e, e
+}
+
+func (c *rowCache) remove(e *rowEntry) {
+	e.prev.next, e.next.prev = e.next, e.prev
+	e.prev, e.next = nil, nil
+	delete(c.m, e.key)
+	c.size -= int64(len(e.key) + len(e.value) + rowEntryOverhead)
 }
 
 // commit applies a committed batch's writes and range deletions to the
-// cache.
-func (c *rowCache) commit(writes map[string]write, ranges [][2][]byte) {
+// cache, and then the batch's fills of keys it did not write.
+func (c *rowCache) commit(writes map[string]write, ranges [][2][]byte, fills []fill) {
 	if c == nil {
 		return
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	// A fill read before another batch's commit may be stale.
+	for _, f := range fills {
+		if f.gen != c.gen {
+			continue
+		}
+		if _, written := writes[string(f.key)]; written || inRanges(f.key, ranges) {
+			continue
+		}
+		c.put(f.key, f.value)
+	}
 	c.gen++
 	for _, r := range ranges {
 		lo, hi := string(r[0]), string(r[1])
@@ -138,7 +190,7 @@ func (c *rowCache) commit(writes map[string]write, ranges [][2][]byte) {
 		}
 		for k, e := range c.m {
 			if k >= lo && k < hi {
-				c.removeElem(e)
+				c.remove(e)
 			}
 		}
 	}
@@ -147,11 +199,24 @@ func (c *rowCache) commit(writes map[string]write, ranges [][2][]byte) {
 			continue
 		}
 		if w.deleted {
-			c.removeLocked(k)
+			if e, ok := c.m[k]; ok {
+				c.remove(e)
+			}
 		} else {
-			c.putLocked(k, w.value)
+			// k aliases the batch's buffer; put copies what it keeps.
+			c.put(unsafe.Slice(unsafe.StringData(k), len(k)), w.value)
 		}
 	}
+}
+
+// inRanges reports whether key falls in one of the [lower, upper) ranges.
+func inRanges(key []byte, ranges [][2][]byte) bool {
+	for _, r := range ranges {
+		if string(key) >= string(r[0]) && string(key) < string(r[1]) {
+			return true
+		}
+	}
+	return false
 }
 
 // mayHold reports whether a cached key may start with a byte in [lo, hi].

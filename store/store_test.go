@@ -233,10 +233,14 @@ func TestOpenErrors(t *testing.T) {
 	if _, err := Open(t.TempDir(), Options{CacheSize: -1}); err == nil {
 		t.Error("Open with a negative cache size succeeded")
 	}
-	for _, o := range []Options{{RowCacheSize: -1, RowCachePrefixes: "w"}, {MemTableSize: -1}} {
+	for _, o := range []Options{{RowCacheSize: -1, RowCachePrefixes: "w"}, {MemTableSize: -1}, {L0CompactionThreshold: -1}, {L0StopWritesThreshold: -1}} {
 		if _, err := Open(t.TempDir(), o); err == nil || !strings.Contains(err.Error(), "negative") {
 			t.Errorf("Open(%+v) = %v, want a negative size error", o, err)
 		}
+	}
+	// Pebble checks the thresholds against each other.
+	if _, err := Open(t.TempDir(), Options{L0CompactionThreshold: 8, L0StopWritesThreshold: 4}); err == nil {
+		t.Error("Open with a stop-writes threshold below the compaction threshold succeeded")
 	}
 	// A memtable size is applied: smaller memtables flush more often.
 	if small, def := flushesAfter(t, 1<<20), flushesAfter(t, 0); small <= def {
