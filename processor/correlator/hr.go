@@ -431,7 +431,16 @@ func (tx *Tx) rescind(w *worker, in *events.Input) (Outcome, error) {
 	if c.Kind == events.KindLeaver {
 		w.Left = w.hasLeft() && w.latestCase(events.KindLeaver, func(x *caseState) bool { return x != c && x.State != caseCancelled }) != nil
 	}
-	return Applied, tx.cancel(w, c, events.CancelRescinded, in.Time)
+	if err := tx.cancel(w, c, events.CancelRescinded, in.Time); err != nil {
+		return 0, err
+	}
+	// A worker whose leaver is rescinded has not left after all: accounts
+	// held because their email or login matched no worker who had not left
+	// may now resolve to it (SPEC 3).
+	if c.Kind == events.KindLeaver && !w.hasLeft() {
+		return Applied, tx.linkByEmail(w.Email)
+	}
+	return Applied, nil
 }
 
 // completeStep completes an open step at t and the case if it was the last.
