@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cockroachdb/pebble/v2"
+
 	"github.com/jmlwatch/jmlwatch/events"
 	"github.com/jmlwatch/jmlwatch/events/okta"
 	"github.com/jmlwatch/jmlwatch/processor/correlator"
@@ -22,9 +24,10 @@ import (
 )
 
 // The replay benchmarks measure the correlator on Pebble (an on-disk store
-// in a temporary directory, opened with replay.StoreOptions except for a
-// 256 MiB block cache, the issue's "large cache") with benchWorkers workers
-// of state loaded before the timer starts. Records are decoded from bytes
+// in a temporary directory, opened with replay.StoreOptions except for the
+// block cache: benchCache, the issue's "large cache", or in the
+// sub-benchmarks named cache=8MiB Pebble's default 8 MiB) with
+// benchWorkers workers of state loaded before the timer starts. Records are decoded from bytes
 // inside the timed loop, as replay does. See docs/PERFORMANCE.md for
 // figures and method.
 const (
@@ -32,12 +35,20 @@ const (
 	benchCache   = 256 << 20
 )
 
-// benchOptions returns the store options of the benchmarks.
-func benchOptions() store.Options {
+// benchOptions returns the store options of the benchmarks, with a block
+// cache of cache bytes.
+func benchOptions(cache int64) store.Options {
 	o := replay.StoreOptions()
-	o.CacheSize = benchCache
+	o.CacheSize = cache
 	return o
 }
+
+// caches are the block cache sizes the correlator and the naive loop are
+// compared at: Pebble's default and a large one (issue 3).
+var caches = []struct {
+	name string
+	size int64
+}{{"cache=8MiB", 8 << 20}, {"cache=256MiB", benchCache}}
 
 // cpuTime returns the process's user+system CPU time: on a shared machine
 // it measures the work better than wall time.
@@ -100,10 +111,11 @@ func (s *byteSource) Next() (replay.Record, error) {
 	return replay.Record{Input: "bench", Line: s.i, Item: it}, nil
 }
 
-// loadWorkers opens a store and loads n workers, each with an HR snapshot
-// and an Okta account, through the correlator.
-func loadWorkers(b *testing.B, pol *policy.Policy, n int) *store.DB {
-	db, err := store.Open(b.TempDir(), benchOptions())
+// loadWorkers opens a store with a block cache of cache bytes and loads n
+// workers, each with an HR snapshot and an Okta account, through the
+// correlator.
+func loadWorkers(b *testing.B, pol *policy.Policy, n int, cache int64) *store.DB {
+	db, err := store.Open(b.TempDir(), benchOptions(cache))
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -176,6 +188,37 @@ func profileTimed(b *testing.B) {
 	})
 }
 
+// storeMetrics, if $JMLWATCH_BENCH_METRICS is set, logs what the store did
+// between its call and the call of the function it returns; if it is
+// "lsm", it also prints Pebble's report of the LSM (cumulative since the
+// store opened) to stderr.
+func storeMetrics(b *testing.B, db *store.DB) func() {
+	if os.Getenv("JMLWATCH_BENCH_METRICS") == "" {
+		return func() {}
+	}
+	m0, err := db.Metrics()
+	if err != nil {
+		b.Fatal(err)
+	}
+	return func() {
+		m, err := db.Metrics()
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Logf("flushes %d, compactions %d, block cache hits %d misses %d, row cache hits %d misses %d, disk %d MB",
+			m.Flushes-m0.Flushes, m.Compactions-m0.Compactions,
+			m.BlockCacheHits-m0.BlockCacheHits, m.BlockCacheMisses-m0.BlockCacheMisses,
+			m.RowCacheHits-m0.RowCacheHits, m.RowCacheMisses-m0.RowCacheMisses, m.DiskSpaceUsage>>20)
+		if os.Getenv("JMLWATCH_BENCH_METRICS") == "lsm" {
+			lsm, err := db.LSM()
+			if err != nil {
+				b.Fatal(err)
+			}
+			fmt.Fprintln(os.Stderr, lsm)
+		}
+	}
+}
+
 // lifecycle returns n lifecycle records: for successive workers (in the
 // order of worker) a leaver trigger and the disable that completes it.
 func lifecycle(n int, worker func(int) string) [][]byte {
@@ -196,17 +239,20 @@ func lifecycle(n int, worker func(int) string) [][]byte {
 
 // BenchmarkReplayLifecycle is workload (a): lifecycle events only.
 func BenchmarkReplayLifecycle(b *testing.B) {
-	for _, o := range orders {
-		b.Run(o.name, func(b *testing.B) {
-			pol := benchPolicy(b)
-			db := loadWorkers(b, pol, benchWorkers)
-			recs := lifecycle(b.N, workerOrder(o.random))
-			b.ResetTimer()
-			profileTimed(b)
-			start, cpu := time.Now(), cpuTime()
-			runBench(b, pol, db, &byteSource{recs: recs, decode: events.DecodeStructured})
-			report(b, b.N, start, cpu, "events")
-		})
+	for _, c := range caches {
+		for _, o := range orders {
+			b.Run(c.name+"/"+o.name, func(b *testing.B) {
+				pol := benchPolicy(b)
+				db := loadWorkers(b, pol, benchWorkers, c.size)
+				recs := lifecycle(b.N, workerOrder(o.random))
+				b.ResetTimer()
+				profileTimed(b)
+				defer storeMetrics(b, db)()
+				start, cpu := time.Now(), cpuTime()
+				runBench(b, pol, db, &byteSource{recs: recs, decode: events.DecodeStructured})
+				report(b, b.N, start, cpu, "events")
+			})
+		}
 	}
 }
 
@@ -214,7 +260,7 @@ func BenchmarkReplayLifecycle(b *testing.B) {
 // (user.authentication.sso) per lifecycle event, on a second input.
 func BenchmarkReplayMixed(b *testing.B) {
 	pol := benchPolicy(b)
-	db := loadWorkers(b, pol, benchWorkers)
+	db := loadWorkers(b, pol, benchWorkers, benchCache)
 	noise, err := os.ReadFile("../../events/okta/testdata/noise_user_authentication_sso.json")
 	if err != nil {
 		b.Fatal(err)
@@ -270,15 +316,95 @@ type naiveEvent struct {
 	account string
 }
 
-// naiveStore opens a store with opts and loads n workers as naiveWorker
-// documents (an HR snapshot and an Okta account).
-func naiveStore(b *testing.B, opts store.Options, n int) *store.DB {
-	db, err := store.Open(b.TempDir(), opts)
-	if err != nil {
-		b.Fatal(err)
+// naiveKV is the store under a naive loop: a Get of a copy of the value
+// and a one-key unsynced commit.
+type naiveKV interface {
+	get(key []byte) ([]byte, error)
+	set(key, value []byte) error
+}
+
+// storeKV is a naiveKV over jmlwatch's store.
+type storeKV struct{ db *store.DB }
+
+func (s storeKV) get(key []byte) ([]byte, error) {
+	v, ok, err := s.db.Get(key)
+	if err == nil && !ok {
+		err = fmt.Errorf("%s not found", key)
 	}
-	b.Cleanup(func() { db.Close() })
-	batch := db.NewBatch()
+	return v, err
+}
+
+func (s storeKV) set(key, value []byte) error {
+	batch := s.db.NewBatch()
+	if err := batch.Set(key, value); err != nil {
+		return err
+	}
+	return batch.Commit(false)
+}
+
+// pebbleKV is a naiveKV over Pebble itself, with Pebble's default options
+// but the block cache.
+type pebbleKV struct{ db *pebble.DB }
+
+func (p pebbleKV) get(key []byte) ([]byte, error) {
+	v, closer, err := p.db.Get(key)
+	if err != nil {
+		return nil, err
+	}
+	defer closer.Close()
+	return bytes.Clone(v), nil
+}
+
+func (p pebbleKV) set(key, value []byte) error { return p.db.Set(key, value, pebble.NoSync) }
+
+// quietLogger drops Pebble's informational lines, which would break the
+// benchmark output, and reports its errors.
+type quietLogger struct{ b *testing.B }
+
+func (quietLogger) Infof(string, ...any)           {}
+func (l quietLogger) Errorf(f string, args ...any) { l.b.Errorf(f, args...) }
+func (l quietLogger) Fatalf(f string, args ...any) { l.b.Fatalf(f, args...) }
+
+// naiveStores are the stores the naive loops run on:
+//   - "pebble": Pebble with its default options (write-ahead log on, 4 MiB
+//     memtables) but the block cache: the issue's
+//     reference loop, whose figures on this machine it reproduces
+//     (docs/PERFORMANCE.md);
+//   - "replay": jmlwatch's store with the correlator benchmarks' options
+//     (no write-ahead log, 8 MiB memtables), without the row cache, which
+//     is not Pebble's: the stricter reference.
+var naiveStores = []string{"pebble", "replay"}
+
+// openNaive opens the named naive store in a temporary directory, with a
+// block cache of size bytes.
+func openNaive(b *testing.B, name string, size int64) naiveKV {
+	switch name {
+	case "pebble":
+		cache := pebble.NewCache(size)
+		defer cache.Unref()
+		db, err := pebble.Open(b.TempDir(), &pebble.Options{Cache: cache, Logger: quietLogger{b}})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { db.Close() })
+		return pebbleKV{db}
+	case "replay":
+		opts := benchOptions(size)
+		opts.RowCacheSize = 0
+		db, err := store.Open(b.TempDir(), opts)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { db.Close() })
+		return storeKV{db}
+	}
+	b.Fatalf("unknown naive store %q", name)
+	return nil
+}
+
+// loadNaive loads n workers into kv as naiveWorker documents (an HR
+// snapshot and an Okta account).
+func loadNaive(b *testing.B, kv naiveKV, n int) {
 	for i := range n {
 		w := fmt.Sprintf("w%07d", i)
 		v, err := json.Marshal(naiveWorker{WorkerID: w, Email: w + "@example.com", Department: "Engineering",
@@ -286,67 +412,57 @@ func naiveStore(b *testing.B, opts store.Options, n int) *store.DB {
 		if err != nil {
 			b.Fatal(err)
 		}
-		if err := batch.Set([]byte("w"+w), v); err != nil {
+		if err := kv.set([]byte("w"+w), v); err != nil {
 			b.Fatal(err)
 		}
-		if i%1000 == 999 || i == n-1 {
-			if err := batch.Commit(false); err != nil {
-				b.Fatal(err)
-			}
-			batch = db.NewBatch()
-		}
 	}
-	batch.Close()
-	return db
 }
 
 // BenchmarkNaiveReadModifyWrite is the reference of issue 3: for each
 // event of workload (a), one Pebble read of the event's worker, its JSON
 // document decoded, changed (a leaver opens a case; a disable marks the
 // account and completes the case) and encoded again with encoding/json,
-// and one single-key unsynced commit. The store is the correlator
-// benchmarks' (same block cache, memtables, no WAL) without the row cache,
-// which is not Pebble's; nothing else is done.
+// and one single-key unsynced commit, on each of naiveStores with each of
+// caches. Nothing else is done: the events come already decoded.
 func BenchmarkNaiveReadModifyWrite(b *testing.B) {
-	for _, o := range orders {
-		b.Run(o.name, func(b *testing.B) {
-			opts := benchOptions()
-			opts.RowCacheSize = 0
-			db := naiveStore(b, opts, benchWorkers)
-			worker := workerOrder(o.random)
-			evs := make([]naiveEvent, b.N)
-			start := benchBase.Add(30 * 24 * time.Hour)
-			for i := range evs {
-				w := worker(i / 2) // a leaver and its disable
-				evs[i] = naiveEvent{key: []byte("w" + w), leaver: i%2 == 0, id: fmt.Sprintf("L%d", i/2),
-					at: start.Add(time.Duration(i/2) * time.Minute), account: "ok" + w}
+	for _, st := range naiveStores {
+		for _, c := range caches {
+			for _, o := range orders {
+				b.Run("store="+st+"/"+c.name+"/"+o.name, func(b *testing.B) {
+					kv := openNaive(b, st, c.size)
+					loadNaive(b, kv, benchWorkers)
+					worker := workerOrder(o.random)
+					evs := make([]naiveEvent, b.N)
+					start := benchBase.Add(30 * 24 * time.Hour)
+					for i := range evs {
+						w := worker(i / 2) // a leaver and its disable
+						evs[i] = naiveEvent{key: []byte("w" + w), leaver: i%2 == 0, id: fmt.Sprintf("L%d", i/2),
+							at: start.Add(time.Duration(i/2) * time.Minute), account: "ok" + w}
+					}
+					b.ResetTimer()
+					profileTimed(b)
+					start, cpu := time.Now(), cpuTime()
+					for _, ev := range evs {
+						v, err := kv.get(ev.key)
+						if err != nil {
+							b.Fatal("reading ", string(ev.key), ": ", err)
+						}
+						var w naiveWorker
+						if err := json.Unmarshal(v, &w); err != nil {
+							b.Fatal(err)
+						}
+						naiveModify(&w, ev)
+						if v, err = json.Marshal(&w); err != nil {
+							b.Fatal(err)
+						}
+						if err := kv.set(ev.key, v); err != nil {
+							b.Fatal(err)
+						}
+					}
+					report(b, b.N, start, cpu, "events")
+				})
 			}
-			b.ResetTimer()
-			profileTimed(b)
-			start, cpu := time.Now(), cpuTime()
-			for _, ev := range evs {
-				v, ok, err := db.Get(ev.key)
-				if err != nil || !ok {
-					b.Fatal("reading", string(ev.key), ok, err)
-				}
-				var w naiveWorker
-				if err := json.Unmarshal(v, &w); err != nil {
-					b.Fatal(err)
-				}
-				naiveModify(&w, ev)
-				if v, err = json.Marshal(&w); err != nil {
-					b.Fatal(err)
-				}
-				batch := db.NewBatch()
-				if err := batch.Set(ev.key, v); err != nil {
-					b.Fatal(err)
-				}
-				if err := batch.Commit(false); err != nil {
-					b.Fatal(err)
-				}
-			}
-			report(b, b.N, start, cpu, "events")
-		})
+		}
 	}
 }
 
@@ -374,7 +490,12 @@ func naiveModify(w *naiveWorker, ev naiveEvent) {
 func BenchmarkNaiveGetSet(b *testing.B) {
 	for _, o := range orders {
 		b.Run(o.name, func(b *testing.B) {
-			db := naiveStore(b, benchOptions(), benchWorkers)
+			db, err := store.Open(b.TempDir(), benchOptions(benchCache))
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.Cleanup(func() { db.Close() })
+			loadNaive(b, storeKV{db}, benchWorkers)
 			worker := workerOrder(o.random)
 			keys := make([][]byte, b.N)
 			for i := range keys {
