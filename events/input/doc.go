@@ -12,6 +12,10 @@
 // unfinished start of a JSON value ("[" or "{" of a pretty-printed
 // document), the rest of the file is read as one document and returned as
 // one record starting at that line; a document is held in memory whole.
+// Except: when the next non-blank line is a complete JSON value and the
+// whole is not valid JSON, the file is JSON Lines whose first line was cut
+// short, and is read as such (the first line is rejected alone; the other
+// records are not lost in one bad document).
 // A UTF-8 byte order mark, CRLF line ends and blank lines are accepted
 // everywhere; lines may be any length.
 //

@@ -107,6 +107,10 @@ func TestReader(t *testing.T) {
 		{"bom-pretty.json", []rec{{3, "{\r\n  \"specversion\"", "}\r\n}\r\n"}}},
 		{"array.json", []rec{{1, "[\n  {", "}}\n]\n"}}},
 		{"broken-doc.json", []rec{{1, "[\n", "]\n"}}},
+		// The first line starts a value and is cut short, the next ones are
+		// whole: JSON Lines, not one bad document.
+		{"truncated-first-line.jsonl", []rec{{1, `{"specversion":"1.0","id":"e0"`, `joiner",`}, {2, `{"specversion":"1.0","id":"e1"`, `}}`},
+			{4, `{"specversion":"1.0","id":"e2"`, `}}`}}},
 		{"empty.jsonl", nil},
 		{"blank.jsonl", nil},
 	}

@@ -125,12 +125,20 @@ func (r *Reader) next() (Record, error) {
 		// The start of a document spanning lines: the rest of the file
 		// belongs to it. Keep the bytes as they are, so that line feeds
 		// count lines.
-		r.mode = modeDocument
 		doc := bytes.TrimLeft(raw, " \t")
 		rest, err := io.ReadAll(r.br)
 		if err != nil {
 			return Record{}, fmt.Errorf("reading input %s: %w", r.name, err)
 		}
+		if truncatedFirstLine(doc, rest) {
+			// JSON Lines after all, whose first line was cut short: it is
+			// returned alone (the decoder rejects it), and every other line
+			// is still a record of its own, not lost in a bad document.
+			r.mode = modeLines
+			r.br = bufio.NewReaderSize(bytes.NewReader(rest), readBufferSize)
+			return Record{Line: r.line, Value: value}, nil
+		}
+		r.mode = modeDocument
 		return Record{Line: r.line, Value: append(doc, rest...)}, nil
 	}
 }
@@ -156,6 +164,27 @@ func (r *Reader) readLine() ([]byte, error) {
 			return nil, fmt.Errorf("reading input %s: %w", r.name, err)
 		}
 	}
+}
+
+// truncatedFirstLine reports whether a file whose first line (first)
+// starts a JSON value but does not finish it is JSON Lines with that line
+// cut short rather than a document: its next non-blank line is a complete
+// JSON value of its own and the whole is not valid JSON. Only that case
+// pays for validating the whole (a pretty-printed document's second line
+// is rarely a complete value).
+func truncatedFirstLine(first, rest []byte) bool {
+	for more := rest; len(more) > 0; {
+		line := more
+		if i := bytes.IndexByte(more, '\n'); i >= 0 {
+			line, more = more[:i], more[i+1:]
+		} else {
+			more = nil
+		}
+		if line = bytes.TrimSpace(line); len(line) > 0 {
+			return classify(line) == valueComplete && !json.Valid(append(append([]byte(nil), first...), rest...))
+		}
+	}
+	return false
 }
 
 // valueClass is what a line holds.
