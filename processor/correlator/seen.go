@@ -38,11 +38,17 @@ const seenBuckets = 16
 const minSeenBucket = time.Minute
 
 // seenIndex is the in-memory side of the de-duplication keys: a filter per
-// live bucket. It is built from a scan of the keys the first time it is
-// needed, and kept up to date by the Tx's writes.
+// live bucket, and one over the keys of every bucket (all), so that a
+// record seen for the first time costs one filter lookup, not one per live
+// bucket (17 with the default window: 0.5 µs a record). It is built from a
+// scan of the keys the first time it is needed, and kept up to date by the
+// Tx's writes. all keeps the keys of dropped buckets until it fills up and
+// is rebuilt from the live keys; they only make it answer "maybe" more
+// often.
 type seenIndex struct {
 	built   bool
 	seed    maphash.Seed
+	all     seenFilter
 	buckets []*seenBucket // by end, ascending
 }
 
@@ -117,10 +123,12 @@ func (tx *Tx) buildSeen() error {
 	ix := &tx.seen
 	ix.seed = maphash.MakeSeed()
 	ix.buckets = ix.buckets[:0]
+	total := 0
 	for end, n := range counts {
 		b := &seenBucket{end: end}
 		b.reset(n)
 		ix.buckets = append(ix.buckets, b)
+		total += n
 	}
 	slices.SortFunc(ix.buckets, func(a, b *seenBucket) int { return a.end.Compare(b.end) })
 	for _, b := range ix.buckets {
@@ -128,8 +136,22 @@ func (tx *Tx) buildSeen() error {
 			return err
 		}
 	}
+	ix.all.reset(total)
+	if err := tx.fillAll(); err != nil {
+		return err
+	}
 	ix.built = true
 	return nil
+}
+
+// fillAll adds every de-duplication key of the state to the all filter.
+func (tx *Tx) fillAll() error {
+	return tx.kv.Scan([]byte{pDedupe}, []byte{pDedupe + 1}, func(k, _ []byte) error {
+		if len(k) >= 9 {
+			tx.seen.all.add(maphash.Bytes(tx.seen.seed, k[9:]))
+		}
+		return nil
+	})
 }
 
 // fillBucket adds the keys in b's range of the state to b's filter.
@@ -179,6 +201,9 @@ func (tx *Tx) isSeen(source, id string) (bool, error) {
 	}
 	suffix := seenSuffix(source, id)
 	h := maphash.Bytes(tx.seen.seed, suffix)
+	if !tx.seen.all.mayContain(h) {
+		return false, nil
+	}
 	for _, b := range tx.seen.buckets {
 		if !b.mayContain(h) {
 			continue
@@ -219,8 +244,24 @@ func (tx *Tx) addSeen(end time.Time, suffix, v []byte) error {
 			return err
 		}
 	}
-	b.add(maphash.Bytes(tx.seen.seed, suffix))
-	return tx.kv.Set(seenKey(end, suffix), v)
+	h := maphash.Bytes(tx.seen.seed, suffix)
+	b.add(h)
+	if err := tx.kv.Set(seenKey(end, suffix), v); err != nil {
+		return err
+	}
+	ix := &tx.seen
+	if !ix.all.full() {
+		ix.all.add(h)
+		return nil
+	}
+	// Rebuild from the live keys (this one included) with room for as
+	// many again: this drops the keys of expired buckets.
+	n := 0
+	for _, b := range ix.buckets {
+		n += b.adds
+	}
+	ix.all.reset(n)
+	return tx.fillAll()
 }
 
 // markSeen keeps the key of a record at t for the window, unless the window

@@ -44,7 +44,8 @@ func TestSeenFilter(t *testing.T) {
 
 // TestSeenState: a repeat is a duplicate when its key was written by an
 // earlier Tx (the index is built from the state), when it was written by
-// this Tx, and after its bucket's filter filled up and was rebuilt; once
+// this Tx, and after its bucket's filter and the filter over all buckets
+// filled up and were rebuilt; once
 // the clock passes its expiry it is not, and its bucket is deleted.
 func TestSeenState(t *testing.T) {
 	pol := seenPolicy(t, "dedupe_window: 16h\n")
@@ -73,6 +74,7 @@ func TestSeenState(t *testing.T) {
 	for _, b := range tx2.seen.buckets {
 		b.adds = b.capacity // full: the next add rebuilds it
 	}
+	tx2.seen.all.adds = tx2.seen.all.capacity // the filter over all buckets too
 	if oc := apply(tx2, "e3", t0); oc != Applied {
 		t.Fatalf("first e3: %v", oc)
 	}
