@@ -19,12 +19,14 @@ func OutputID(parts ...string) string {
 	return hash(parts...)
 }
 
+// hash is the hex of the first 16 bytes of the SHA-256 of the parts, each
+// followed by a 0x00.
 func hash(parts ...string) string {
-	h := sha256.New()
+	var stack [256]byte
+	buf := stack[:0]
 	for _, p := range parts {
-		h.Write([]byte(p))
-		h.Write([]byte{0})
+		buf = append(append(buf, p...), 0)
 	}
-	var sum [sha256.Size]byte
-	return hex.EncodeToString(h.Sum(sum[:0])[:16])
+	sum := sha256.Sum256(buf)
+	return hex.EncodeToString(sum[:16])
 }

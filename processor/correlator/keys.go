@@ -52,6 +52,9 @@ func key(prefix byte, parts ...string) []byte {
 // 0x00 becomes 0x01 0x01 and 0x01 becomes 0x01 0x02. Escaping keeps the
 // order of parts, and ids may hold any byte (JSON allows U+0000).
 func appendPart(b []byte, s string) []byte {
+	if strings.IndexByte(s, 0) < 0 && strings.IndexByte(s, 1) < 0 {
+		return append(b, s...) // the usual case, at memmove speed
+	}
 	for i := 0; i < len(s); i++ {
 		switch c := s[i]; c {
 		case 0:
