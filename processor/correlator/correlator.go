@@ -95,8 +95,9 @@ type Tx struct {
 	recTime time.Time
 	// rec collects the outputs of the record being applied, to be sorted.
 	rec []events.Output
-	// buf is reused to encode values (KV.Set copies what it is given).
-	buf []byte
+	// buf is reused to encode values and kbuf to build keys that are only
+	// passed to the KV (which copies or does not keep them: see KV).
+	buf, kbuf []byte
 	// seen filters the lookups of de-duplication keys; it outlives Reset.
 	seen seenIndex
 	// pendingTimers holds the SLA and unowned timers armed since the
@@ -212,7 +213,7 @@ func (tx *Tx) Flush() error {
 	sort.Strings(ids)
 	for _, id := range ids {
 		tx.buf = encodeWorker(tx.buf[:0], tx.workers[id])
-		if err := tx.kv.Set(key(pWorker, id), tx.buf); err != nil {
+		if err := tx.kv.Set(tx.scratchKey(pWorker, id), tx.buf); err != nil {
 			return fmt.Errorf("correlator: writing worker %q: %w", id, err)
 		}
 	}
@@ -309,7 +310,7 @@ func (tx *Tx) loadWorker(id string) (*worker, error) {
 	if w, ok := tx.workers[id]; ok {
 		return w, nil
 	}
-	v, ok, err := tx.kv.Get(key(pWorker, id))
+	v, ok, err := tx.kv.Get(tx.scratchKey(pWorker, id))
 	if err != nil {
 		return nil, fmt.Errorf("reading worker %q: %w", id, err)
 	}

@@ -37,7 +37,18 @@ func key(prefix byte, parts ...string) []byte {
 	for _, p := range parts {
 		n += len(p) + 1
 	}
-	b := make([]byte, 0, n)
+	return appendKey(make([]byte, 0, n), prefix, parts...)
+}
+
+// scratchKey is key built into the Tx's key buffer, for a key only passed
+// to the KV: it is valid until the next scratchKey, seenKey or retain.
+func (tx *Tx) scratchKey(prefix byte, parts ...string) []byte {
+	tx.kbuf = appendKey(tx.kbuf[:0], prefix, parts...)
+	return tx.kbuf
+}
+
+// appendKey appends the key of prefix and parts (see key) to b.
+func appendKey(b []byte, prefix byte, parts ...string) []byte {
 	b = append(b, prefix)
 	for i, p := range parts {
 		if i > 0 {

@@ -96,11 +96,11 @@ func readExpiry(v []byte) time.Time {
 	return time.Unix(int64(binary.BigEndian.Uint64(v)), int64(binary.BigEndian.Uint32(v[8:]))).UTC()
 }
 
-// seenKey builds d<end><source>\0<id>; suffix is <source>\0<id>.
-func seenKey(end time.Time, suffix []byte) []byte {
-	k := make([]byte, 0, 9+len(suffix))
-	k = appendTime(append(k, pDedupe), end)
-	return append(k, suffix...)
+// seenKey builds d<end><source>\0<id> in the Tx's key buffer (see
+// scratchKey); suffix is <source>\0<id>.
+func (tx *Tx) seenKey(end time.Time, suffix []byte) []byte {
+	tx.kbuf = append(appendTime(append(tx.kbuf[:0], pDedupe), end), suffix...)
+	return tx.kbuf
 }
 
 // seenSuffix builds <source>\0<id>.
@@ -208,7 +208,7 @@ func (tx *Tx) isSeen(source, id string) (bool, error) {
 		if !b.mayContain(h) {
 			continue
 		}
-		v, ok, err := tx.kv.Get(seenKey(b.end, suffix))
+		v, ok, err := tx.kv.Get(tx.seenKey(b.end, suffix))
 		if err != nil {
 			return false, err
 		}
@@ -246,7 +246,7 @@ func (tx *Tx) addSeen(end time.Time, suffix, v []byte) error {
 	}
 	h := maphash.Bytes(tx.seen.seed, suffix)
 	b.add(h)
-	if err := tx.kv.Set(seenKey(end, suffix), v); err != nil {
+	if err := tx.kv.Set(tx.seenKey(end, suffix), v); err != nil {
 		return err
 	}
 	ix := &tx.seen
@@ -281,7 +281,7 @@ func (tx *Tx) holdSeen(source, id string) error {
 
 // releaseSeen deletes the key a case held.
 func (tx *Tx) releaseSeen(source, id string) error {
-	return tx.kv.Delete(seenKey(maxTime, seenSuffix(source, id)))
+	return tx.kv.Delete(tx.seenKey(maxTime, seenSuffix(source, id)))
 }
 
 // expireSeen drops the buckets whose end the clock has reached: every key

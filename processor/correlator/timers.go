@@ -43,9 +43,9 @@ func timerKey(due time.Time, sortKey, stepID string, typ byte) []byte {
 	return b
 }
 
-// retainKey is r<due><type><parts joined by \0>.
-func retainKey(due time.Time, typ byte, parts ...string) []byte {
-	b := appendTime([]byte{pRetain}, due)
+// appendRetainKey appends r<due><type><parts joined by \0> to b.
+func appendRetainKey(b []byte, due time.Time, typ byte, parts ...string) []byte {
+	b = appendTime(append(b, pRetain), due)
 	b = append(b, typ)
 	for i, p := range parts {
 		if i > 0 {
@@ -59,7 +59,8 @@ func retainKey(due time.Time, typ byte, parts ...string) []byte {
 // retain schedules a retention check at due.
 func (tx *Tx) retain(due time.Time, typ byte, parts ...string) error {
 	tx.retention.added(due)
-	return tx.kv.Set(retainKey(due, typ, parts...), nil)
+	tx.kbuf = appendRetainKey(tx.kbuf[:0], due, typ, parts...)
+	return tx.kv.Set(tx.kbuf, nil)
 }
 
 // setTimer arms a timer. It is kept in the Tx until Flush, or until the
