@@ -30,7 +30,10 @@ import (
 // cache only if no commit happened since it began (gen), so a value read
 // before a commit is never cached after it. A batch's own reads fill the
 // cache when it commits (commit's fills), and only for keys it did not
-// write: its writes replace them anyway.
+// write: its writes replace them anyway. Batches that write the same
+// cached key must not commit concurrently (the cache takes commits in the
+// order they reach it, which may differ from Pebble's): the correlator has
+// one writer, and the runtime's outbox publisher writes no cached key.
 type rowCache struct {
 	mu       sync.Mutex
 	prefixes [256]bool

@@ -79,8 +79,8 @@ func (tx *Tx) applyNHI(in *events.Input) (Outcome, error) {
 			}
 		}
 	case events.TypeNHIRevoked:
-		if t.Before(n.RegisteredAt) {
-			break // revoked before its latest registration: the NHI is live
+		if !t.After(n.RegisteredAt) {
+			break // revoked at or before its latest registration: the NHI is live
 		}
 		if !n.Revoked || t.Before(n.RevokedAt) {
 			n.RevokedAt = t

@@ -156,7 +156,8 @@ type nhiState struct {
 	Revoked    bool      `json:"revoked,omitempty"`
 	RevokedAt  time.Time `json:"revoked_at,omitzero"`
 	// RegisteredAt is the time of the latest nhi.registered: a revocation
-	// before it no longer holds (the NHI was registered again).
+	// at or before it no longer holds (the NHI was registered again),
+	// whichever of the two arrived first.
 	RegisteredAt time.Time `json:"registered_at,omitzero"`
 	// Pending lists workers with an open nhi step on this NHI.
 	Pending []string `json:"pending,omitempty"`
