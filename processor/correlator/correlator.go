@@ -152,17 +152,25 @@ func (tx *Tx) loadClock() error {
 
 // stateFormat is the version of the state layout (keys and values) this
 // code reads and writes. Bump it on an incompatible change: a state of
-// another version is refused, not misread.
-const stateFormat = 2
+// another version is refused, not misread. Format 3 writes no
+// de-duplication key for a trigger that opened a case (seen.go); this
+// code still reads format 2 states, which it stamps 3 when it opens them,
+// so that an older version refuses them from then on.
+const stateFormat = 3
+
+// upgradableFormat is the older format this code reads (and upgrades).
+const upgradableFormat = 2
 
 // checkFormat refuses a state written in another layout. A new state (no
-// clock yet) gets this version. Before versions were recorded (format 1)
-// a state had a clock and no version key.
+// clock yet), or one of upgradableFormat, gets this version. Before
+// versions were recorded (format 1) a state had a clock and no version
+// key.
 func (tx *Tx) checkFormat(hasClock bool) error {
-	if err := checkFormat(tx.kv, hasClock); err != nil || hasClock {
+	if err := checkFormat(tx.kv, hasClock); err != nil {
 		return err
 	}
-	if _, ok, err := tx.kv.Get([]byte{keyFormatB}); err != nil || ok {
+	v, ok, err := tx.kv.Get([]byte{keyFormatB})
+	if err != nil || ok && len(v) == 1 && v[0] == stateFormat || !ok && hasClock {
 		return err
 	}
 	return tx.kv.Set([]byte{keyFormatB}, []byte{stateFormat})
@@ -194,7 +202,7 @@ func checkFormat(r Reader, hasClock bool) error {
 	case !hasClock:
 		return nil // a new state
 	}
-	if got != stateFormat {
+	if got != stateFormat && got != upgradableFormat {
 		return fmt.Errorf("correlator: the state was written by another version of jmlwatch (state format %d, this version uses %d): rebuild it (jmlwatch run --rebuild, or replay into a new --state directory)", got, stateFormat)
 	}
 	return nil

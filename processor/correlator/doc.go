@@ -29,8 +29,10 @@
 //	d<end><source>\0<id>                      de-duplication key in the bucket of its expiry
 //	                                          (end: the bucket's end) -> the expiry; dropped
 //	                                          with its bucket by one range deletion. A trigger
-//	                                          that opened a case: end = the largest time,
-//	                                          value "c", kept while the case is retained
+//	                                          that opened a case has none: its case index key
+//	                                          is its de-duplication key while the case is
+//	                                          retained (format 2 states: end = the largest
+//	                                          time, value "c")
 //	t<due><sortkey>\0<step_id>\0<type>        SLA and unowned-account timers -> payload
 //	r<due><type><payload>                     retention timers (no outputs)
 //	k                                         the clock

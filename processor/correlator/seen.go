@@ -1,6 +1,7 @@
 package correlator
 
 import (
+	"bytes"
 	"encoding/binary"
 	"hash/maphash"
 	"math/bits"
@@ -17,10 +18,17 @@ import (
 // A key kept for the window lives in the bucket of its expiry (the
 // record's time + dedupe_window, truncated to the bucket width, plus the
 // width) and holds that expiry (appendExpiry); once the clock reaches a bucket's end,
-// every key in it has expired and one range deletion drops the bucket. A
-// trigger's key held by its case (dedupeCase) lives in the bucket that
-// ends at maxTime, which no range deletion reaches; case retention deletes
-// it.
+// every key in it has expired and one range deletion drops the bucket.
+//
+// A trigger that opened a case writes no key: its case index key
+// (c<case_id>, case_id being a function of source and id) exists exactly
+// as long as the case is retained, which is how long a repeat of the
+// trigger is a duplicate (SPEC 2); case retention then hands the trigger
+// to the window. Another filter (cases) holds the triggers of retained
+// cases, so that only a likely repeat reads the case index. States of
+// format 2 held such triggers as keys with value dedupeCase in the bucket
+// that ends at maxTime, which no range deletion reaches; they are still
+// read, and deleted by case retention.
 //
 // Reading is exact: a key found whose expiry the clock has passed counts as
 // absent (its bucket is dropped a little later). Each live bucket has an
@@ -49,6 +57,7 @@ type seenIndex struct {
 	built   bool
 	seed    maphash.Seed
 	all     seenFilter
+	cases   seenFilter    // the triggers of retained cases (see above)
 	buckets []*seenBucket // by end, ascending
 }
 
@@ -136,19 +145,54 @@ func (tx *Tx) buildSeen() error {
 			return err
 		}
 	}
-	ix.all.reset(total)
+	cases := 0
+	if err := tx.scanCaseTriggers(func([]byte) { cases++ }); err != nil {
+		return err
+	}
+	ix.all.reset(total + cases)
 	if err := tx.fillAll(); err != nil {
+		return err
+	}
+	ix.cases.reset(cases)
+	if err := tx.fillCases(false); err != nil {
 		return err
 	}
 	ix.built = true
 	return nil
 }
 
-// fillAll adds every de-duplication key of the state to the all filter.
+// fillAll adds every de-duplication key and every retained case's trigger
+// to the all filter.
 func (tx *Tx) fillAll() error {
-	return tx.kv.Scan([]byte{pDedupe}, []byte{pDedupe + 1}, func(k, _ []byte) error {
+	err := tx.kv.Scan([]byte{pDedupe}, []byte{pDedupe + 1}, func(k, _ []byte) error {
 		if len(k) >= 9 {
 			tx.seen.all.add(maphash.Bytes(tx.seen.seed, k[9:]))
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return tx.fillCases(true)
+}
+
+// fillCases adds the trigger of every retained case to the cases filter,
+// or to the all filter when all is set.
+func (tx *Tx) fillCases(all bool) error {
+	f := &tx.seen.cases
+	if all {
+		f = &tx.seen.all
+	}
+	return tx.scanCaseTriggers(func(suffix []byte) { f.add(maphash.Bytes(tx.seen.seed, suffix)) })
+}
+
+// scanCaseTriggers calls fn with the <source>\0<id> of the trigger of every
+// retained case whose index records it (all but cases opened before
+// format 2, whose triggers have keys of their own).
+func (tx *Tx) scanCaseTriggers(fn func(suffix []byte)) error {
+	return tx.kv.Scan([]byte{pCase}, []byte{pCase + 1}, func(_, v []byte) error {
+		if i := bytes.IndexByte(v, 0); i >= 0 {
+			fn(v[i+1:]) // worker\0source\0id: the escaped parts as seenSuffix builds them
 		}
 		return nil
 	})
@@ -222,7 +266,11 @@ func (tx *Tx) isSeen(source, id string) (bool, error) {
 			return true, nil
 		}
 	}
-	return false, nil
+	if !tx.seen.cases.mayContain(h) {
+		return false, nil
+	}
+	_, ok, err := tx.kv.Get(tx.scratchKey(pCase, CaseID(source, id)))
+	return ok, err
 }
 
 // addSeen writes a de-duplication key with value v into the bucket ending
@@ -249,14 +297,20 @@ func (tx *Tx) addSeen(end time.Time, suffix, v []byte) error {
 	if err := tx.kv.Set(tx.seenKey(end, suffix), v); err != nil {
 		return err
 	}
+	return tx.addAll(h)
+}
+
+// addAll adds h, whose key or case index the state now holds, to the all
+// filter, rebuilding it when full.
+func (tx *Tx) addAll(h uint64) error {
 	ix := &tx.seen
 	if !ix.all.full() {
 		ix.all.add(h)
 		return nil
 	}
-	// Rebuild from the live keys (this one included) with room for as
-	// many again: this drops the keys of expired buckets.
-	n := 0
+	// Rebuild from the live keys and cases (h's included) with room for
+	// as many again: this drops the keys of expired buckets.
+	n := ix.cases.adds
 	for _, b := range ix.buckets {
 		n += b.adds
 	}
@@ -274,12 +328,31 @@ func (tx *Tx) markSeen(source, id string, t time.Time) error {
 	return tx.addSeen(tx.bucketEnd(exp), seenSuffix(source, id), appendExpiry(nil, exp))
 }
 
-// holdSeen keeps the key of a trigger while its case is retained.
+// holdSeen records a trigger whose case it opened: the case index key
+// (written by the caller) is its de-duplication key; only the filters
+// learn of it.
 func (tx *Tx) holdSeen(source, id string) error {
-	return tx.addSeen(maxTime, seenSuffix(source, id), []byte{dedupeCase})
+	if err := tx.ensureSeen(); err != nil {
+		return err
+	}
+	ix := &tx.seen
+	h := maphash.Bytes(ix.seed, seenSuffix(source, id))
+	if ix.cases.full() {
+		n := 0
+		if err := tx.scanCaseTriggers(func([]byte) { n++ }); err != nil {
+			return err
+		}
+		ix.cases.reset(n)
+		if err := tx.fillCases(false); err != nil { // this one included
+			return err
+		}
+	} else {
+		ix.cases.add(h)
+	}
+	return tx.addAll(h)
 }
 
-// releaseSeen deletes the key a case held.
+// releaseSeen deletes the key a case held in a state of format 2.
 func (tx *Tx) releaseSeen(source, id string) error {
 	return tx.kv.Delete(tx.seenKey(maxTime, seenSuffix(source, id)))
 }

@@ -112,8 +112,9 @@ func BenchmarkSeenFilter(b *testing.B) {
 	}
 }
 
-// TestStateFormat: a new state is stamped with the format; a state of
-// another format, or of format 1 (a clock and no version key), is refused.
+// TestStateFormat: a new state is stamped with the format; a state of the
+// format before is read and stamped; a state of another format, or of
+// format 1 (a clock and no version key), is refused.
 func TestStateFormat(t *testing.T) {
 	pol := seenPolicy(t, "")
 	c := New(pol)
@@ -140,6 +141,17 @@ func TestStateFormat(t *testing.T) {
 	}
 	if _, err := c.NewTx(old).Clock(); err == nil || !strings.Contains(err.Error(), "state format 1") {
 		t.Fatalf("format 1 state: %v, want a refusal", err)
+	}
+	// The format before this one is read and stamped with this one.
+	_ = kv.Set([]byte{keyFormatB}, []byte{upgradableFormat})
+	if err := CheckFormat(kv); err != nil {
+		t.Fatalf("CheckFormat of a format %d state: %v", upgradableFormat, err)
+	}
+	if _, err := c.NewTx(kv).Clock(); err != nil {
+		t.Fatalf("format %d state: %v", upgradableFormat, err)
+	}
+	if v, ok, _ := kv.Get([]byte{keyFormatB}); !ok || len(v) != 1 || v[0] != stateFormat {
+		t.Fatalf("format key after opening a format %d state = %v, %v; want %d", upgradableFormat, v, ok, stateFormat)
 	}
 	_ = kv.Set([]byte{keyFormatB}, []byte{stateFormat + 1})
 	if _, err := c.NewTx(kv).Clock(); err == nil || !strings.Contains(err.Error(), "--rebuild") {
@@ -211,4 +223,49 @@ func dedupeEnds(kv *memkv.KV) (ends []time.Time) {
 		}
 	}
 	return ends
+}
+
+// TestSeenCaseTriggers: a trigger that opened a case writes no
+// de-duplication key; a repeat is a duplicate while the case is retained,
+// in the same Tx and in a new one (whose filters are built from the case
+// index); a trigger key of a format 2 state (d<maxTime>, value "c") is
+// still honoured.
+func TestSeenCaseTriggers(t *testing.T) {
+	pol := seenPolicy(t, "")
+	kv := memkv.New()
+	c := New(pol)
+	t0 := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+	leaver := func(tx *Tx, id string) Outcome {
+		t.Helper()
+		_, oc, err := tx.Apply(&events.Input{ID: id, Source: "hr", Type: events.TypeHRLeaver, Time: t0,
+			HR: &events.HRData{WorkerID: "w-" + id, EffectiveAt: &events.EffectiveTime{Instant: t0}, Reason: "voluntary"}}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return oc
+	}
+	tx := c.NewTx(kv)
+	if oc := leaver(tx, "L1"); oc != Applied {
+		t.Fatalf("L1: %v", oc)
+	}
+	if oc := leaver(tx, "L1"); oc != Duplicate {
+		t.Fatalf("L1 again in the same Tx: %v, want duplicate", oc)
+	}
+	if err := tx.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(dedupeEnds(kv)); n != 0 {
+		t.Fatalf("%d de-duplication keys after a trigger that opened a case, want 0", n)
+	}
+	// A format 2 state's key for another trigger.
+	_ = kv.Set(append(timeBound(pDedupe, maxTime), seenSuffix("hr", "L9")...), []byte{dedupeCase})
+	tx = c.NewTx(kv)
+	for _, id := range []string{"L1", "L9"} {
+		if oc := leaver(tx, id); oc != Duplicate {
+			t.Fatalf("%s in a new Tx: %v, want duplicate", id, oc)
+		}
+	}
+	if oc := leaver(tx, "L2"); oc != Applied {
+		t.Fatalf("L2: %v", oc)
+	}
 }
