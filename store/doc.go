@@ -45,8 +45,12 @@
 // cache (Options.RowCacheSize, off by default) holds whole values of the
 // keys whose first byte is in Options.RowCachePrefixes: it keeps the keys a
 // caller reads and rewrites on every operation out of Pebble, whose
-// compactions leave freshly written blocks cold. Commits update it; it is
-// bounded in bytes, least recently used out. Options.MemTableSize sets the
+// compactions leave freshly written blocks cold. Commits update it, and a
+// batch's reads fill it when the batch commits; it is bounded in bytes,
+// least recently used out, and once full admits one new key in eight, so
+// that a pass over more keys than it holds does not flush it
+// (rowcache.go). Options.L0CompactionThreshold and L0StopWritesThreshold
+// set when Pebble compacts L0 and when it stops writes. Options.MemTableSize sets the
 // size of Pebble's memtables: Pebble applies a batch of half a memtable or
 // more as a memtable of its own, flushed at once, so a writer of large
 // batches (replay) wants memtables over twice their size.

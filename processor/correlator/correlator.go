@@ -302,7 +302,8 @@ func (tx *Tx) apply(in *events.Input) (Outcome, error) {
 	}
 	if outcome == Applied && isTrigger(in.Type) {
 		// An applied trigger opened a case (trigger returns Stale
-		// otherwise), which holds its key (holdSeen).
+		// otherwise), whose index key is its de-duplication key while
+		// the case is retained (holdSeen).
 		return outcome, nil
 	}
 	return outcome, tx.markSeen(in.Source, in.ID, in.Time)

@@ -99,8 +99,8 @@ func splitParts(b []byte) []string {
 }
 
 // dedupeCase is the value of a de-duplication key held by the case its
-// trigger opened; a key kept for the window holds its expiry instead
-// (appendExpiry).
+// trigger opened, in states of format 2 (format 3 writes none: seen.go);
+// a key kept for the window holds its expiry instead (appendExpiry).
 const dedupeCase = 'c'
 
 // caseIndexValue is the value of a case index key: the worker, and the
