@@ -47,9 +47,10 @@
 //
 // Between micro-batches a Tx keeps only bounded in-memory state: the clock,
 // the timer queues' low-water marks, the SLA timers armed since the last
-// Flush (written by Flush, or earlier when they may be due), and a Bloom
-// filter per expiry bucket of the de-duplication keys (seen.go), built
-// from a scan of the keys on first use (a filter only saves reads, it never
-// changes a result). A Tx whose batch failed to commit must be replaced,
+// Flush (written by Flush, or earlier when they may be due), and Bloom
+// filters over the de-duplication keys (one per expiry bucket, one over
+// them all and the triggers of retained cases: seen.go), built from a scan
+// of the keys and the case index on first use (a filter only saves reads,
+// it never changes a result). A Tx whose batch failed to commit must be replaced,
 // not reused.
 package correlator
