@@ -101,12 +101,20 @@ func (b *Batch) lookup(dst, key []byte) ([]byte, bool, error) {
 		}
 		return append(dst, w.value...), true, nil
 	}
-	for _, r := range b.ranges {
-		if string(key) >= string(r[0]) && string(key) < string(r[1]) {
-			return dst, false, nil
-		}
+	if inRanges(key, b.ranges) {
+		return dst, false, nil
 	}
 	return b.db.getAppendFill(dst, key, b)
+}
+
+// inRanges reports whether key falls in one of the [lower, upper) ranges.
+func inRanges(key []byte, ranges [][2][]byte) bool {
+	for _, r := range ranges {
+		if string(key) >= string(r[0]) && string(key) < string(r[1]) {
+			return true
+		}
+	}
+	return false
 }
 
 // addFill records a value read from Pebble for the row cache, which its

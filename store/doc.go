@@ -49,11 +49,13 @@
 // batch's reads fill it when the batch commits; it is bounded in bytes,
 // least recently used out, and once full admits one new key in eight, so
 // that a pass over more keys than it holds does not flush it
-// (rowcache.go). Options.L0CompactionThreshold and L0StopWritesThreshold
-// set when Pebble compacts L0 and when it stops writes. Options.MemTableSize sets the
-// size of Pebble's memtables: Pebble applies a batch of half a memtable or
-// more as a memtable of its own, flushed at once, so a writer of large
-// batches (replay) wants memtables over twice their size.
+// (rowcache.go).
+//
+// Options.MemTableSize sets the size of Pebble's memtables: Pebble applies
+// a batch of half a memtable or more as a memtable of its own, flushed at
+// once, so a writer of large batches (replay) wants memtables over twice
+// their size. Options.L0CompactionThreshold and L0StopWritesThreshold set
+// when Pebble compacts L0 and when it stops writes.
 //
 // # Errors
 //

@@ -212,16 +212,6 @@ func (c *rowCache) commit(writes map[string]write, ranges [][2][]byte, fills []f
 	}
 }
 
-// inRanges reports whether key falls in one of the [lower, upper) ranges.
-func inRanges(key []byte, ranges [][2][]byte) bool {
-	for _, r := range ranges {
-		if string(key) >= string(r[0]) && string(key) < string(r[1]) {
-			return true
-		}
-	}
-	return false
-}
-
 // mayHold reports whether a cached key may start with a byte in [lo, hi].
 func (c *rowCache) mayHold(lo, hi byte) bool {
 	for b := int(lo); b <= int(hi); b++ {
