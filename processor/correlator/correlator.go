@@ -166,11 +166,8 @@ const upgradableFormat = 2
 // versions were recorded (format 1) a state had a clock and no version
 // key.
 func (tx *Tx) checkFormat(hasClock bool) error {
-	if err := checkFormat(tx.kv, hasClock); err != nil {
-		return err
-	}
-	v, ok, err := tx.kv.Get([]byte{keyFormatB})
-	if err != nil || ok && len(v) == 1 && v[0] == stateFormat || !ok && hasClock {
+	got, err := checkFormat(tx.kv, hasClock)
+	if err != nil || got == stateFormat {
 		return err
 	}
 	return tx.kv.Set([]byte{keyFormatB}, []byte{stateFormat})
@@ -185,13 +182,16 @@ func CheckFormat(r Reader) error {
 	if err != nil {
 		return fmt.Errorf("correlator: reading clock: %w", err)
 	}
-	return checkFormat(r, hasClock)
+	_, err = checkFormat(r, hasClock)
+	return err
 }
 
-func checkFormat(r Reader, hasClock bool) error {
+// checkFormat returns the format of the state r holds (0 for a new state),
+// or an error if this version cannot read it.
+func checkFormat(r Reader, hasClock bool) (int, error) {
 	v, ok, err := r.Get([]byte{keyFormatB})
 	if err != nil {
-		return fmt.Errorf("correlator: reading the state format: %w", err)
+		return 0, fmt.Errorf("correlator: reading the state format: %w", err)
 	}
 	got := 1
 	switch {
@@ -200,12 +200,12 @@ func checkFormat(r Reader, hasClock bool) error {
 	case ok:
 		got = -1
 	case !hasClock:
-		return nil // a new state
+		return 0, nil // a new state
 	}
 	if got != stateFormat && got != upgradableFormat {
-		return fmt.Errorf("correlator: the state was written by another version of jmlwatch (state format %d, this version uses %d): rebuild it (jmlwatch run --rebuild, or replay into a new --state directory)", got, stateFormat)
+		return got, fmt.Errorf("correlator: the state was written by another version of jmlwatch (state format %d, this version uses %d): rebuild it (jmlwatch run --rebuild, or replay into a new --state directory)", got, stateFormat)
 	}
-	return nil
+	return got, nil
 }
 
 // Flush writes every worker changed since the last Flush, the timers armed

@@ -117,22 +117,22 @@ func seenSuffix(source, id string) []byte {
 	return key(0, source, id)[1:]
 }
 
-// buildSeen builds the index from the keys in the state.
+// buildSeen builds the index from the de-duplication keys and the case
+// index in the state: one scan of each to size the filters, one to fill
+// them.
 func (tx *Tx) buildSeen() error {
 	counts := map[time.Time]int{}
-	err := tx.kv.Scan([]byte{pDedupe}, []byte{pDedupe + 1}, func(k, _ []byte) error {
-		if len(k) >= 9 {
-			counts[readTime(k[1:9])]++
-		}
-		return nil
-	})
-	if err != nil {
+	if err := tx.scanKeys(func(end time.Time, _ []byte) { counts[end]++ }); err != nil {
+		return err
+	}
+	cases := 0
+	if err := tx.scanCaseTriggers(func([]byte) { cases++ }); err != nil {
 		return err
 	}
 	ix := &tx.seen
 	ix.seed = maphash.MakeSeed()
 	ix.buckets = ix.buckets[:0]
-	total := 0
+	total := cases
 	for end, n := range counts {
 		b := &seenBucket{end: end}
 		b.reset(n)
@@ -140,50 +140,41 @@ func (tx *Tx) buildSeen() error {
 		total += n
 	}
 	slices.SortFunc(ix.buckets, func(a, b *seenBucket) int { return a.end.Compare(b.end) })
-	for _, b := range ix.buckets {
-		if err := tx.fillBucket(b); err != nil {
-			return err
-		}
-	}
-	cases := 0
-	if err := tx.scanCaseTriggers(func([]byte) { cases++ }); err != nil {
-		return err
-	}
-	ix.all.reset(total + cases)
-	if err := tx.fillAll(); err != nil {
-		return err
-	}
+	ix.all.reset(total)
 	ix.cases.reset(cases)
-	if err := tx.fillCases(false); err != nil {
+	var cur *seenBucket // keys come in bucket order
+	err := tx.scanKeys(func(end time.Time, suffix []byte) {
+		if cur == nil || !cur.end.Equal(end) {
+			cur = tx.bucket(end)
+		}
+		h := maphash.Bytes(ix.seed, suffix)
+		cur.add(h)
+		ix.all.add(h)
+	})
+	if err != nil {
+		return err
+	}
+	err = tx.scanCaseTriggers(func(suffix []byte) {
+		h := maphash.Bytes(ix.seed, suffix)
+		ix.cases.add(h)
+		ix.all.add(h)
+	})
+	if err != nil {
 		return err
 	}
 	ix.built = true
 	return nil
 }
 
-// fillAll adds every de-duplication key and every retained case's trigger
-// to the all filter.
-func (tx *Tx) fillAll() error {
-	err := tx.kv.Scan([]byte{pDedupe}, []byte{pDedupe + 1}, func(k, _ []byte) error {
+// scanKeys calls fn with the bucket end and the <source>\0<id> of every
+// de-duplication key.
+func (tx *Tx) scanKeys(fn func(end time.Time, suffix []byte)) error {
+	return tx.kv.Scan([]byte{pDedupe}, []byte{pDedupe + 1}, func(k, _ []byte) error {
 		if len(k) >= 9 {
-			tx.seen.all.add(maphash.Bytes(tx.seen.seed, k[9:]))
+			fn(readTime(k[1:9]), k[9:])
 		}
 		return nil
 	})
-	if err != nil {
-		return err
-	}
-	return tx.fillCases(true)
-}
-
-// fillCases adds the trigger of every retained case to the cases filter,
-// or to the all filter when all is set.
-func (tx *Tx) fillCases(all bool) error {
-	f := &tx.seen.cases
-	if all {
-		f = &tx.seen.all
-	}
-	return tx.scanCaseTriggers(func(suffix []byte) { f.add(maphash.Bytes(tx.seen.seed, suffix)) })
 }
 
 // scanCaseTriggers calls fn with the <source>\0<id> of the trigger of every
@@ -198,9 +189,13 @@ func (tx *Tx) scanCaseTriggers(fn func(suffix []byte)) error {
 	})
 }
 
-// fillBucket adds the keys in b's range of the state to b's filter.
-func (tx *Tx) fillBucket(b *seenBucket) error {
-	return tx.scanBucket(b.end, func(suffix []byte) { b.add(maphash.Bytes(tx.seen.seed, suffix)) })
+// scanAll calls fn with everything the all filter holds: every
+// de-duplication key and every retained case's trigger.
+func (tx *Tx) scanAll(fn func(suffix []byte)) error {
+	if err := tx.scanKeys(func(_ time.Time, suffix []byte) { fn(suffix) }); err != nil {
+		return err
+	}
+	return tx.scanCaseTriggers(fn)
 }
 
 // scanBucket calls fn with the <source>\0<id> of every key of the bucket
@@ -208,6 +203,23 @@ func (tx *Tx) fillBucket(b *seenBucket) error {
 func (tx *Tx) scanBucket(end time.Time, fn func(suffix []byte)) error {
 	lo := timeBound(pDedupe, end)
 	return tx.kv.Scan(lo, prefixEnd(lo), func(k, _ []byte) error { fn(k[9:]); return nil })
+}
+
+// addOrRefill adds h, whose key (or case index) the state now holds, to f.
+// A full f is instead resized for what scan yields, with room for as many
+// again, and refilled from it (h's key among it), which also drops what the
+// state no longer holds.
+func (tx *Tx) addOrRefill(f *seenFilter, h uint64, scan func(fn func(suffix []byte)) error) error {
+	if !f.full() {
+		f.add(h)
+		return nil
+	}
+	n := 0
+	if err := scan(func([]byte) { n++ }); err != nil {
+		return err
+	}
+	f.reset(n)
+	return scan(func(suffix []byte) { f.add(maphash.Bytes(tx.seen.seed, suffix)) })
 }
 
 // ensureSeen builds the index the first time it is needed.
@@ -279,43 +291,15 @@ func (tx *Tx) addSeen(end time.Time, suffix, v []byte) error {
 	if err := tx.ensureSeen(); err != nil {
 		return err
 	}
-	b := tx.bucket(end)
-	if b.full() {
-		// Rebuild from the live keys (the state has this batch's writes)
-		// with room for as many again.
-		n := 0
-		if err := tx.scanBucket(end, func([]byte) { n++ }); err != nil {
-			return err
-		}
-		b.reset(n)
-		if err := tx.fillBucket(b); err != nil {
-			return err
-		}
-	}
-	h := maphash.Bytes(tx.seen.seed, suffix)
-	b.add(h)
 	if err := tx.kv.Set(tx.seenKey(end, suffix), v); err != nil {
 		return err
 	}
-	return tx.addAll(h)
-}
-
-// addAll adds h, whose key or case index the state now holds, to the all
-// filter, rebuilding it when full.
-func (tx *Tx) addAll(h uint64) error {
-	ix := &tx.seen
-	if !ix.all.full() {
-		ix.all.add(h)
-		return nil
+	h := maphash.Bytes(tx.seen.seed, suffix)
+	bucket := func(fn func([]byte)) error { return tx.scanBucket(end, fn) }
+	if err := tx.addOrRefill(&tx.bucket(end).seenFilter, h, bucket); err != nil {
+		return err
 	}
-	// Rebuild from the live keys and cases (h's included) with room for
-	// as many again: this drops the keys of expired buckets.
-	n := ix.cases.adds
-	for _, b := range ix.buckets {
-		n += b.adds
-	}
-	ix.all.reset(n)
-	return tx.fillAll()
+	return tx.addOrRefill(&tx.seen.all, h, tx.scanAll)
 }
 
 // markSeen keeps the key of a record at t for the window, unless the window
@@ -335,21 +319,11 @@ func (tx *Tx) holdSeen(source, id string) error {
 	if err := tx.ensureSeen(); err != nil {
 		return err
 	}
-	ix := &tx.seen
-	h := maphash.Bytes(ix.seed, seenSuffix(source, id))
-	if ix.cases.full() {
-		n := 0
-		if err := tx.scanCaseTriggers(func([]byte) { n++ }); err != nil {
-			return err
-		}
-		ix.cases.reset(n)
-		if err := tx.fillCases(false); err != nil { // this one included
-			return err
-		}
-	} else {
-		ix.cases.add(h)
+	h := maphash.Bytes(tx.seen.seed, seenSuffix(source, id))
+	if err := tx.addOrRefill(&tx.seen.cases, h, tx.scanCaseTriggers); err != nil {
+		return err
 	}
-	return tx.addAll(h)
+	return tx.addOrRefill(&tx.seen.all, h, tx.scanAll)
 }
 
 // releaseSeen deletes the key a case held in a state of format 2.

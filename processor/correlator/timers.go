@@ -45,15 +45,7 @@ func timerKey(due time.Time, sortKey, stepID string, typ byte) []byte {
 
 // appendRetainKey appends r<due><type><parts joined by \0> to b.
 func appendRetainKey(b []byte, due time.Time, typ byte, parts ...string) []byte {
-	b = appendTime(append(b, pRetain), due)
-	b = append(b, typ)
-	for i, p := range parts {
-		if i > 0 {
-			b = append(b, 0)
-		}
-		b = appendPart(b, p)
-	}
-	return b
+	return appendKey(appendTime(append(b, pRetain), due), typ, parts...)
 }
 
 // retain schedules a retention check at due.
