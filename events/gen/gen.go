@@ -6,10 +6,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/jmlwatch/jmlwatch/events/input"
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/jmlwatch/jmlwatch/events/input"
 )
 
 // File identifies one of the generated outputs.

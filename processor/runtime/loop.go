@@ -14,9 +14,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/jmlwatch/jmlwatch/events"
-	"github.com/jmlwatch/jmlwatch/events/entra"
 	"github.com/jmlwatch/jmlwatch/events/input"
-	"github.com/jmlwatch/jmlwatch/events/okta"
 	"github.com/jmlwatch/jmlwatch/processor/correlator"
 	"github.com/jmlwatch/jmlwatch/store"
 )
@@ -30,6 +28,8 @@ type partition struct {
 	head  *record   // the next record to apply, decoded
 	next  int64     // the offset of the next record to apply
 	stand time.Time // the latest (largest) time read from it
+	// vendor decodes the records of a vendor format; nil for cloudevents.
+	vendor input.DecodeFunc
 	// emptySince is when the loop first found it with nothing fetched
 	// (zero while it has a record).
 	emptySince time.Time
@@ -75,9 +75,13 @@ func (r *Runtime) own(ctx, gctx context.Context, gen *kafka.Generation) error {
 	wake := make(chan struct{}, 1)
 	var parts []*partition
 	for _, in := range r.cfg.Inputs {
+		var vendor input.DecodeFunc
+		if in.Format != input.FormatCloudEvents {
+			vendor, _ = r.decs.For(in.Format) // formats are validated with the config
+		}
 		for _, pa := range sortedAssignments(gen.Assignments[in.Topic]) {
 			start := starts[store.TopicPartition{Topic: in.Topic, Partition: pa.ID}]
-			p := &partition{topic: in.Topic, id: pa.ID, in: in, next: start,
+			p := &partition{topic: in.Topic, id: pa.ID, in: in, next: start, vendor: vendor,
 				lag:      r.metrics.consumeLag.WithLabelValues(in.Topic, strconv.Itoa(pa.ID)),
 				consumed: r.metrics.consumed.WithLabelValues(in.Topic, string(in.Format))}
 			p.f = r.newFetcher(in.Topic, pa.ID, start, wake)
@@ -303,15 +307,14 @@ func (r *Runtime) storeFailure(err error) error {
 	return fmt.Errorf("store failure: %w", err)
 }
 
-// decode decodes a fetched record for its input's format.
+// decode decodes a fetched record for its input's format: a cloudevents
+// record in the Kafka protocol binding's binary or structured mode (its
+// headers say which), a vendor record with its decoder.
 func (l *loop) decode(p *partition, m kafka.Message) *record {
 	rec := &record{msg: m}
-	switch p.in.Format {
-	case input.FormatOkta:
-		rec.items = okta.Decode(m.Value, l.r.pol.Aliases)
-	case input.FormatEntra:
-		rec.items = entra.Decode(m.Value)
-	default:
+	if p.vendor != nil {
+		rec.items = p.vendor(m.Value)
+	} else {
 		hs := make([]events.Header, len(m.Headers))
 		for i, h := range m.Headers {
 			hs[i] = events.Header{Key: h.Key, Value: h.Value}
@@ -353,7 +356,8 @@ func (l *loop) apply(p *partition) error {
 		// Any record ahead of wall time is rejected, a skipped one too: its
 		// time would otherwise set where its partition stands and move the
 		// clock (which never moves back) into the future.
-		if t := itemTime(it); it.Err == nil && r.cfg.Clock == ClockWall && t.After(now.Add(FutureLimit)) {
+		t := itemTime(it)
+		if it.Err == nil && r.cfg.Clock == ClockWall && t.After(now.Add(FutureLimit)) {
 			it.Err = events.Reject(events.ReasonFuture, "time", "%s is more than %s ahead of wall time %s",
 				t.UTC().Format(time.RFC3339Nano), FutureLimit, now.UTC().Format(time.RFC3339))
 			it.Event, it.Skip = nil, nil
@@ -365,7 +369,6 @@ func (l *loop) apply(p *partition) error {
 			}
 			continue
 		}
-		t := itemTime(it)
 		var err error
 		if !t.IsZero() {
 			if r.cfg.Clock == ClockEvent {

@@ -15,6 +15,7 @@ import (
 	"github.com/segmentio/kafka-go"
 	"go.uber.org/zap"
 
+	"github.com/jmlwatch/jmlwatch/events/input"
 	"github.com/jmlwatch/jmlwatch/processor/correlator"
 	"github.com/jmlwatch/jmlwatch/processor/policy"
 	"github.com/jmlwatch/jmlwatch/store"
@@ -92,9 +93,12 @@ func (e *OffsetError) Error() string {
 
 // Runtime is the run daemon. Create it with New and run it with Run once.
 type Runtime struct {
-	opts    Options
-	cfg     *Config
-	pol     *policy.Policy
+	opts Options
+	cfg  *Config
+	pol  *policy.Policy
+	// decs decodes the vendor formats (the policy's Okta aliases applied);
+	// cloudevents records are decoded with their Kafka headers (loop.decode).
+	decs    input.Decoders
 	corr    *correlator.Correlator
 	log     *zap.Logger
 	reg     *prometheus.Registry
@@ -159,6 +163,7 @@ func New(opts Options) (*Runtime, error) {
 		}
 		r.pol = p
 	}
+	r.decs = input.NewDecoders(r.pol.Aliases)
 	r.corr = correlator.New(r.pol)
 	kc, err := newKafkaClients(r.cfg)
 	if err != nil {
