@@ -538,7 +538,7 @@ func (tx *Tx) hold(h *heldAccount, existed bool, in *events.Input) error {
 		if err != nil {
 			return err
 		}
-		if err := tx.setTimer(unownedTimerKey(h, tx.pol.UnresolvedTTL), h.FirstSeen.Add(tx.pol.UnresolvedTTL), ref); err != nil {
+		if err := tx.setTimer(unownedTimerKey(h, tx.pol.UnresolvedTTL), h.FirstSeen.Add(tx.pol.UnresolvedTTL), string(ref)); err != nil {
 			return err
 		}
 	}

@@ -206,20 +206,28 @@ func (tx *Tx) scanBucket(end time.Time, fn func(suffix []byte)) error {
 }
 
 // addOrRefill adds h, whose key (or case index) the state now holds, to f.
-// A full f is instead resized for what scan yields, with room for as many
-// again, and refilled from it (h's key among it), which also drops what the
-// state no longer holds.
+// A full f is instead refilled from what scan yields (h's key among it),
+// which also drops what the state no longer holds. It is sized for the
+// keys it took since it was last filled, which bound those the state
+// holds (each was added when written), with room for as many again: one
+// scan, where counting first took two. If the scan finds it four times too
+// large (most keys were deleted since), it is resized for what the scan
+// found and filled again.
 func (tx *Tx) addOrRefill(f *seenFilter, h uint64, scan func(fn func(suffix []byte)) error) error {
 	if !f.full() {
 		f.add(h)
 		return nil
 	}
-	n := 0
-	if err := scan(func([]byte) { n++ }); err != nil {
+	fill := func(suffix []byte) { f.add(maphash.Bytes(tx.seen.seed, suffix)) }
+	f.reset(f.adds)
+	if err := scan(fill); err != nil {
 		return err
 	}
-	f.reset(n)
-	return scan(func(suffix []byte) { f.add(maphash.Bytes(tx.seen.seed, suffix)) })
+	if n := f.adds; f.capacity > max(4*n, minSeenKeys) {
+		f.reset(n)
+		return scan(fill)
+	}
+	return nil
 }
 
 // ensureSeen builds the index the first time it is needed.

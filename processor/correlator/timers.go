@@ -33,14 +33,28 @@ const (
 
 // timerKey is t<due><sortkey>\0<step_id>\0<type>.
 func timerKey(due time.Time, sortKey, stepID string, typ byte) []byte {
-	b := make([]byte, 0, 1+8+len(sortKey)+len(stepID)+3)
+	return appendTimerKey(make([]byte, 0, 1+8+len(sortKey)+len(stepID)+3), due, sortKey, stepID, typ)
+}
+
+// appendTimerKey appends timerKey(due, sortKey, stepID, typ) to b.
+func appendTimerKey(b []byte, due time.Time, sortKey, stepID string, typ byte) []byte {
 	b = append(b, pTimer)
 	b = appendTime(b, due)
 	b = appendPart(b, sortKey)
 	b = append(b, 0)
 	b = appendPart(b, stepID)
-	b = append(b, 0, typ)
-	return b
+	return append(b, 0, typ)
+}
+
+// stepTimerKey builds the key of a step's timer of type typ in the Tx's
+// key buffer (see scratchKey).
+func (tx *Tx) stepTimerKey(c *caseState, s *step, typ byte) []byte {
+	due := s.Deadline
+	if typ == timerWarn {
+		due = s.WarnAt
+	}
+	tx.kbuf = appendTimerKey(tx.kbuf[:0], due, c.ID, s.ID, typ)
+	return tx.kbuf
 }
 
 // appendRetainKey appends r<due><type><parts joined by \0> to b.
@@ -58,8 +72,8 @@ func (tx *Tx) retain(due time.Time, typ byte, parts ...string) error {
 // setTimer arms a timer. It is kept in the Tx until Flush, or until the
 // clock may reach it: most steps complete well before their deadline, often
 // within the same micro-batch, and a timer disarmed before it was written
-// costs no write and no deletion.
-func (tx *Tx) setTimer(k []byte, due time.Time, payload []byte) error {
+// costs no write and no deletion. k may be the Tx's key buffer.
+func (tx *Tx) setTimer(k []byte, due time.Time, payload string) error {
 	tx.timers.added(due)
 	if tx.pendingTimers == nil {
 		tx.pendingTimers = map[string]pendingTimer{}
@@ -71,7 +85,7 @@ func (tx *Tx) setTimer(k []byte, due time.Time, payload []byte) error {
 // pendingTimer is a timer armed in this Tx and not written yet.
 type pendingTimer struct {
 	due     time.Time
-	payload []byte
+	payload string
 }
 
 // deleteTimer disarms a timer.
@@ -90,7 +104,7 @@ func (tx *Tx) writeTimers(t time.Time) (time.Time, error) {
 	kept := maxTime
 	for k, p := range tx.pendingTimers {
 		if t.Equal(maxTime) || p.due.Before(t) {
-			if err := tx.kv.Set([]byte(k), p.payload); err != nil {
+			if err := tx.kv.Set([]byte(k), []byte(p.payload)); err != nil {
 				return kept, err
 			}
 			delete(tx.pendingTimers, k)
@@ -104,23 +118,23 @@ func (tx *Tx) writeTimers(t time.Time) (time.Time, error) {
 // armStep sets the warning and breach timers of an open step.
 func (tx *Tx) armStep(w *worker, c *caseState, s *step) error {
 	if !s.WarnAt.IsZero() {
-		if err := tx.setTimer(timerKey(s.WarnAt, c.ID, s.ID, timerWarn), s.WarnAt, []byte(w.ID)); err != nil {
+		if err := tx.setTimer(tx.stepTimerKey(c, s, timerWarn), s.WarnAt, w.ID); err != nil {
 			return err
 		}
 	}
-	return tx.setTimer(timerKey(s.Deadline, c.ID, s.ID, timerBreach), s.Deadline, []byte(w.ID))
+	return tx.setTimer(tx.stepTimerKey(c, s, timerBreach), s.Deadline, w.ID)
 }
 
 // disarmStep deletes the timers of a step that completed or whose case
 // was cancelled.
 func (tx *Tx) disarmStep(c *caseState, s *step) error {
 	if !s.WarnAt.IsZero() && !s.Warned {
-		if err := tx.deleteTimer(timerKey(s.WarnAt, c.ID, s.ID, timerWarn)); err != nil {
+		if err := tx.deleteTimer(tx.stepTimerKey(c, s, timerWarn)); err != nil {
 			return err
 		}
 	}
 	if !s.Breached {
-		return tx.deleteTimer(timerKey(s.Deadline, c.ID, s.ID, timerBreach))
+		return tx.deleteTimer(tx.stepTimerKey(c, s, timerBreach))
 	}
 	return nil
 }

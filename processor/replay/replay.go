@@ -1,7 +1,6 @@
 package replay
 
 import (
-	"container/heap"
 	"context"
 	"errors"
 	"fmt"
@@ -76,22 +75,53 @@ type head struct {
 	order int
 }
 
+// heads is a binary min-heap of the sources' next records, by time and
+// then source (a total order: the heap holds one record a source). It is
+// container/heap's algorithm without its interface, which boxed every
+// record pushed and popped (two allocations a record).
 type heads []head
 
-func (h heads) Len() int { return len(h) }
-func (h heads) Less(i, j int) bool {
+func (h heads) less(i, j int) bool {
 	ti, tj := h[i].rec.time(), h[j].rec.time()
 	if !ti.Equal(tj) {
 		return ti.Before(tj)
 	}
 	return h[i].src < h[j].src
 }
-func (h heads) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
-func (h *heads) Push(x any)   { *h = append(*h, x.(head)) }
-func (h *heads) Pop() any {
+
+func (h *heads) push(x head) {
+	*h = append(*h, x)
+	for j := len(*h) - 1; j > 0; {
+		i := (j - 1) / 2
+		if !h.less(j, i) {
+			break
+		}
+		(*h)[i], (*h)[j] = (*h)[j], (*h)[i]
+		j = i
+	}
+}
+
+func (h *heads) pop() head {
 	old := *h
-	x := old[len(old)-1]
-	*h = old[:len(old)-1]
+	n := len(old) - 1
+	x := old[0]
+	old[0] = old[n]
+	old[n] = head{}
+	*h = old[:n]
+	for i := 0; ; {
+		j := 2*i + 1
+		if j >= n {
+			break
+		}
+		if r := j + 1; r < n && h.less(r, j) {
+			j = r
+		}
+		if !h.less(j, i) {
+			break
+		}
+		(*h)[i], (*h)[j] = (*h)[j], (*h)[i]
+		i = j
+	}
 	return x
 }
 
@@ -156,7 +186,7 @@ func Run(ctx context.Context, cfg Config) (Summary, error) {
 				}
 				continue
 			}
-			heap.Push(&hs, head{rec: rec, src: i})
+			hs.push(head{rec: rec, src: i})
 			return nil
 		}
 	}
@@ -196,13 +226,13 @@ func Run(ctx context.Context, cfg Config) (Summary, error) {
 	defer func() { b.Close() }()
 
 	n := 0
-	for hs.Len() > 0 {
+	for len(hs) > 0 {
 		if n%1024 == 0 {
 			if err := ctx.Err(); err != nil {
 				return sum, err
 			}
 		}
-		h := heap.Pop(&hs).(head)
+		h := hs.pop()
 		rec := h.rec
 		sum.Read++
 		var err error
