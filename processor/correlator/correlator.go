@@ -153,16 +153,17 @@ func (tx *Tx) loadClock() error {
 // stateFormat is the version of the state layout (keys and values) this
 // code reads and writes. Bump it on an incompatible change: a state of
 // another version is refused, not misread. Format 3 writes no
-// de-duplication key for a trigger that opened a case (seen.go); this
-// code still reads format 2 states, which it stamps 3 when it opens them,
-// so that an older version refuses them from then on.
-const stateFormat = 3
+// de-duplication key for a trigger that opened a case (seen.go); format 4
+// writes worker aggregates in version 2 of their codec (codec.go). This
+// code still reads states of formats 2 and 3, which it stamps 4 when it
+// opens them, so that an older version refuses them from then on.
+const stateFormat = 4
 
-// upgradableFormat is the older format this code reads (and upgrades).
-const upgradableFormat = 2
+// oldestFormat is the oldest format this code reads (and upgrades).
+const oldestFormat = 2
 
 // checkFormat refuses a state written in another layout. A new state (no
-// clock yet), or one of upgradableFormat, gets this version. Before
+// clock yet), or one of an older format this code reads, gets this version. Before
 // versions were recorded (format 1) a state had a clock and no version
 // key.
 func (tx *Tx) checkFormat(hasClock bool) error {
@@ -202,7 +203,7 @@ func checkFormat(r Reader, hasClock bool) (int, error) {
 	case !hasClock:
 		return 0, nil // a new state
 	}
-	if got != stateFormat && got != upgradableFormat {
+	if got < oldestFormat || got > stateFormat {
 		return got, fmt.Errorf("correlator: the state was written by another version of jmlwatch (state format %d, this version uses %d): rebuild it (jmlwatch run --rebuild, or replay into a new --state directory)", got, stateFormat)
 	}
 	return got, nil
@@ -325,7 +326,7 @@ func (tx *Tx) loadWorker(id string) (*worker, error) {
 	}
 	w := &worker{ID: id}
 	if ok {
-		if err := decodeWorker(v, w); err != nil {
+		if err := decodeWorker(v, id, w); err != nil {
 			return nil, fmt.Errorf("reading worker %q: %w", id, err)
 		}
 	}

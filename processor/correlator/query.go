@@ -138,7 +138,7 @@ func readWorker(r Reader, id string) (*worker, bool, error) {
 		return nil, false, err
 	}
 	w := &worker{}
-	return w, true, decodeWorker(v, w)
+	return w, true, decodeWorker(v, id, w)
 }
 
 // ReadCase returns the case case_id, or false if it is not retained.
@@ -213,8 +213,9 @@ func ScanCasesFrom(r Reader, from string, fn func(CaseView) bool) error {
 func scanCases(r Reader, lower []byte, fn func(CaseView) bool) error {
 	err := r.Scan(lower, []byte{pWorker + 1}, func(k, v []byte) error {
 		w := &worker{}
-		if err := decodeWorker(v, w); err != nil {
-			return fmt.Errorf("worker %q: %w", k[1:], err)
+		id := splitParts(k[1:])[0]
+		if err := decodeWorker(v, id, w); err != nil {
+			return fmt.Errorf("worker %q: %w", id, err)
 		}
 		for _, c := range w.Cases {
 			if !fn(caseView(w, c)) {

@@ -112,8 +112,8 @@ func BenchmarkSeenFilter(b *testing.B) {
 	}
 }
 
-// TestStateFormat: a new state is stamped with the format; a state of the
-// format before is read and stamped; a state of another format, or of
+// TestStateFormat: a new state is stamped with the format; a state of an
+// older format this version reads is read and stamped; a state of another format, or of
 // format 1 (a clock and no version key), is refused.
 func TestStateFormat(t *testing.T) {
 	pol := seenPolicy(t, "")
@@ -142,16 +142,18 @@ func TestStateFormat(t *testing.T) {
 	if _, err := c.NewTx(old).Clock(); err == nil || !strings.Contains(err.Error(), "state format 1") {
 		t.Fatalf("format 1 state: %v, want a refusal", err)
 	}
-	// The format before this one is read and stamped with this one.
-	_ = kv.Set([]byte{keyFormatB}, []byte{upgradableFormat})
-	if err := CheckFormat(kv); err != nil {
-		t.Fatalf("CheckFormat of a format %d state: %v", upgradableFormat, err)
-	}
-	if _, err := c.NewTx(kv).Clock(); err != nil {
-		t.Fatalf("format %d state: %v", upgradableFormat, err)
-	}
-	if v, ok, _ := kv.Get([]byte{keyFormatB}); !ok || len(v) != 1 || v[0] != stateFormat {
-		t.Fatalf("format key after opening a format %d state = %v, %v; want %d", upgradableFormat, v, ok, stateFormat)
+	// The formats before this one are read and stamped with this one.
+	for f := oldestFormat; f < stateFormat; f++ {
+		_ = kv.Set([]byte{keyFormatB}, []byte{byte(f)})
+		if err := CheckFormat(kv); err != nil {
+			t.Fatalf("CheckFormat of a format %d state: %v", f, err)
+		}
+		if _, err := c.NewTx(kv).Clock(); err != nil {
+			t.Fatalf("format %d state: %v", f, err)
+		}
+		if v, ok, _ := kv.Get([]byte{keyFormatB}); !ok || len(v) != 1 || v[0] != stateFormat {
+			t.Fatalf("format key after opening a format %d state = %v, %v; want %d", f, v, ok, stateFormat)
+		}
 	}
 	_ = kv.Set([]byte{keyFormatB}, []byte{stateFormat + 1})
 	if _, err := c.NewTx(kv).Clock(); err == nil || !strings.Contains(err.Error(), "--rebuild") {
