@@ -190,7 +190,7 @@ func (tx *Tx) applyAccount(w *worker, in *events.Input) error {
 		setAccountState(a, false, false, t)
 	case events.TypeAccountDeleted:
 		setAccountState(a, false, true, t)
-		if err := tx.retain(t.Add(tx.pol.MaxLookback()), rAccount, w.ID, a.System, a.ID); err != nil {
+		if err := tx.retainWorker(w, t.Add(tx.pol.MaxLookback())); err != nil {
 			return err
 		}
 	case events.TypeAccountSnapshot:
@@ -294,7 +294,7 @@ func (tx *Tx) setEntitlement(w *worker, system, name, accountID string, held boo
 		}
 	}
 	if !e.Held {
-		return tx.retain(t.Add(tx.pol.MaxLookback()), rEnt, w.ID, system, name)
+		return tx.retainWorker(w, t.Add(tx.pol.MaxLookback()))
 	}
 	return nil
 }

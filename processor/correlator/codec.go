@@ -30,7 +30,8 @@ import (
 //	slice     uvarint count, elements
 //	pointer   0 (nil) or 1, the value
 //
-// Version 2 leaves out the worker id, which is the key's. Fields come in
+// Version 2 leaves out the worker id, which is the key's, and ends with
+// RetainAt. Fields come in
 // the order the encoder writes them; a change of layout takes a new
 // version byte (and a new stateFormat). Version 2 makes a worker of the
 // replay benchmark about 40% smaller (318 to 190 bytes after a leaver and
@@ -148,6 +149,7 @@ func encodeWorker(b []byte, w *worker) []byte {
 		e.str(w.Leaver.CaseID)
 		e.time(w.Leaver.EffectiveAt)
 	}
+	e.time(w.RetainAt)
 	return e.b
 }
 
@@ -250,6 +252,9 @@ func decodeWorker(v []byte, id string, w *worker) error {
 		w.Leaver = &leaverMark{CaseID: d.str(), EffectiveAt: d.time()}
 	default:
 		d.fail("bad pointer tag")
+	}
+	if d.v2 {
+		w.RetainAt = d.time()
 	}
 	if d.err == nil && d.i != len(d.s) {
 		d.fail("trailing bytes")

@@ -34,7 +34,12 @@
 //	                                          retained (format 2 states: end = the largest
 //	                                          time, value "c")
 //	t<due><sortkey>\0<step_id>\0<type>        SLA and unowned-account timers -> payload
-//	r<due><type><payload>                     retention timers (no outputs)
+//	r<due>w<worker_id>                        a worker's retention sweep (no outputs): one
+//	                                          a worker, at worker.RetainAt; states of
+//	                                          format 3 and before hold one a case, account,
+//	                                          entitlement, NHI holding and leaver marker
+//	r<due><type><payload>                     other retention timers: NHIs, held accounts
+//	                                          and tickets
 //	k                                         the clock
 //	v                                         the state format version (stateFormat)
 //

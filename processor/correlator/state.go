@@ -35,6 +35,9 @@ type worker struct {
 	// or when the leaver is rescinded: a worker who left may be deleted
 	// once retention has removed the rest of its state.
 	Left bool `json:"left,omitempty"`
+	// RetainAt is when the worker's retention sweep is armed (an rWorker
+	// timer), the zero time if none is.
+	RetainAt time.Time `json:"retain_at,omitzero"`
 }
 
 // caseState is one JML case and its steps.

@@ -29,6 +29,11 @@ const (
 	rLeaver  = 'm' // worker, case_id
 	rHeld    = 'u' // system, account_id
 	rTicket  = 'q' // lower(email), source, id
+	// rWorker is a worker's retention sweep (format 4): one timer a
+	// worker, at the earliest moment something of it is due (worker.RetainAt),
+	// in place of one a case, account, entitlement, NHI holding and leaver
+	// marker (the types above, which older states still hold).
+	rWorker = 'w' // worker
 )
 
 // timerKey is t<due><sortkey>\0<step_id>\0<type>.
@@ -330,6 +335,8 @@ func (tx *Tx) fireUnowned(v []byte, out []events.Output) ([]events.Output, error
 // type typ, 0 for an unknown type.
 func retentionParts(typ byte) int {
 	switch typ {
+	case rWorker:
+		return 1
 	case rCase, rNHI, rLeaver, rHeld:
 		return 2
 	case rAccount, rEnt, rHolding, rTicket:
@@ -351,6 +358,8 @@ func (tx *Tx) fireRetention(k []byte) error {
 		return fmt.Errorf("correlator: malformed retention key %q", k)
 	}
 	switch typ {
+	case rWorker:
+		return tx.sweepWorker(p[0], due)
 	case rCase:
 		w, err := tx.loadWorker(p[0])
 		if err != nil {
@@ -440,6 +449,118 @@ func (tx *Tx) fireRetention(k []byte) error {
 		return tx.kv.Delete(key(pTicket, p[0], p[1], p[2]))
 	}
 	return nil
+}
+
+// retainWorker arms w's retention sweep at due, unless one is armed no
+// later: the sweep arms the next one.
+func (tx *Tx) retainWorker(w *worker, due time.Time) error {
+	if !w.RetainAt.IsZero() && !due.Before(w.RetainAt) {
+		return nil
+	}
+	w.RetainAt = due
+	tx.touch(w)
+	return tx.retain(due, rWorker, w.ID)
+}
+
+// sweepWorker is the retention sweep of worker id at due: it deletes what
+// of the worker is due (SPEC 4: closed cases after case_retention; deleted
+// accounts, revoked entitlements and released NHI holdings after the
+// longest lookback; the leaver marker after orphan_window), arms the sweep
+// for what is due next, and deletes the worker if nothing is left of it.
+// A sweep that is not the one armed (an earlier one superseded it) only
+// deletes what is due, so sweeps can be run any number of times.
+func (tx *Tx) sweepWorker(id string, due time.Time) error {
+	w, err := tx.loadWorker(id)
+	if err != nil {
+		return err
+	}
+	changed := false
+	lookback := tx.pol.MaxLookback()
+	keep := func(at time.Time, after time.Duration) bool {
+		if at.Add(after).After(due) {
+			return true
+		}
+		changed = true
+		return false
+	}
+	for _, c := range w.Cases {
+		if c.State == caseOpen || keep(c.ClosedAt, tx.pol.CaseRetention) {
+			continue
+		}
+		prefix := c.ID + "\x00"
+		w.Orphans = slices.DeleteFunc(w.Orphans, func(o string) bool { return len(o) > len(prefix) && o[:len(prefix)] == prefix })
+		if err := tx.dropCaseIndex(c); err != nil {
+			return err
+		}
+		c.ID = "" // deleted below
+	}
+	w.Cases = slices.DeleteFunc(w.Cases, func(c *caseState) bool { return c.ID == "" })
+	var dropped []*account
+	w.Accounts = slices.DeleteFunc(w.Accounts, func(a *account) bool {
+		if !a.Deleted || a.Active || keep(a.StateAt, lookback) {
+			return false
+		}
+		dropped = append(dropped, a)
+		return true
+	})
+	for _, a := range dropped {
+		if err := tx.kv.Delete(key(pLink, a.System, a.ID)); err != nil {
+			return err
+		}
+	}
+	w.Ents = slices.DeleteFunc(w.Ents, func(e *entitle) bool { return !e.Held && !keep(e.StateAt, lookback) })
+	w.NHIs = slices.DeleteFunc(w.NHIs, func(h *holding) bool { return h.Released && !keep(h.ReleasedAt, lookback) })
+	if w.Leaver != nil && !keep(w.Leaver.EffectiveAt, tx.pol.OrphanWindow) {
+		w.Leaver = nil
+	}
+	if !w.RetainAt.IsZero() && !w.RetainAt.After(due) {
+		w.RetainAt = time.Time{}
+		changed = true
+	}
+	if !changed {
+		return nil
+	}
+	tx.touch(w)
+	if next := tx.nextRetention(w); !next.IsZero() {
+		return tx.retainWorker(w, next)
+	}
+	return tx.maybeDropWorker(w)
+}
+
+// nextRetention returns the earliest moment something of w is due for
+// deletion (see sweepWorker), or the zero time if nothing is.
+func (tx *Tx) nextRetention(w *worker) time.Time {
+	var next time.Time
+	at := func(t time.Time, after time.Duration) {
+		if t = t.Add(after); next.IsZero() || t.Before(next) {
+			next = t
+		}
+	}
+	lookback := tx.pol.MaxLookback()
+	for _, c := range w.Cases {
+		if c.State != caseOpen {
+			at(c.ClosedAt, tx.pol.CaseRetention)
+		}
+	}
+	for _, a := range w.Accounts {
+		if a.Deleted && !a.Active {
+			at(a.StateAt, lookback)
+		}
+	}
+	for _, e := range w.Ents {
+		if !e.Held {
+			at(e.StateAt, lookback)
+		}
+	}
+	for _, h := range w.NHIs {
+		if h.Released {
+			at(h.ReleasedAt, lookback)
+		}
+	}
+	if w.Leaver != nil {
+		at(w.Leaver.EffectiveAt, tx.pol.OrphanWindow)
+	}
+	return next
 }
 
 // dropCaseIndex deletes the index entry of a case that retention removed,

@@ -113,7 +113,8 @@ func (s *byteSource) Next() (replay.Record, error) {
 
 // loadWorkers opens a store with a block cache of cache bytes and loads n
 // workers, each with an HR snapshot and an Okta account, through the
-// correlator.
+// correlator. It then compacts the store, so that timing starts on a
+// settled LSM rather than on the load's compaction debt (as loadNaive).
 func loadWorkers(b *testing.B, pol *policy.Policy, n int, cache int64) *store.DB {
 	db, err := store.Open(b.TempDir(), benchOptions(cache))
 	if err != nil {
@@ -129,6 +130,9 @@ func loadWorkers(b *testing.B, pol *policy.Policy, n int, cache int64) *store.DB
 			ce(events.TypeAccountCreated, "a"+w, t, map[string]any{"system": "okta", "account_id": "ok" + w, "worker_id": w}))
 	}
 	runBench(b, pol, db, &byteSource{recs: recs, decode: events.DecodeStructured})
+	if err := db.Compact(); err != nil {
+		b.Fatal(err)
+	}
 	return db
 }
 
@@ -317,10 +321,11 @@ type naiveEvent struct {
 }
 
 // naiveKV is the store under a naive loop: a Get of a copy of the value
-// and a one-key unsynced commit.
+// and a one-key unsynced commit; compact flushes and compacts everything.
 type naiveKV interface {
 	get(key []byte) ([]byte, error)
 	set(key, value []byte) error
+	compact() error
 }
 
 // storeKV is a naiveKV over jmlwatch's store.
@@ -333,6 +338,8 @@ func (s storeKV) get(key []byte) ([]byte, error) {
 	}
 	return v, err
 }
+
+func (s storeKV) compact() error { return s.db.Compact() }
 
 func (s storeKV) set(key, value []byte) error {
 	batch := s.db.NewBatch()
@@ -356,6 +363,13 @@ func (p pebbleKV) get(key []byte) ([]byte, error) {
 }
 
 func (p pebbleKV) set(key, value []byte) error { return p.db.Set(key, value, pebble.NoSync) }
+
+func (p pebbleKV) compact() error {
+	if err := p.db.Flush(); err != nil {
+		return err
+	}
+	return p.db.Compact(context.Background(), []byte{0}, []byte{0xff}, true)
+}
 
 // quietLogger drops Pebble's informational lines, which would break the
 // benchmark output, and reports its errors.
@@ -403,7 +417,7 @@ func openNaive(b *testing.B, name string, size int64) naiveKV {
 }
 
 // loadNaive loads n workers into kv as naiveWorker documents (an HR
-// snapshot and an Okta account).
+// snapshot and an Okta account), then compacts kv (as loadWorkers).
 func loadNaive(b *testing.B, kv naiveKV, n int) {
 	for i := range n {
 		w := fmt.Sprintf("w%07d", i)
@@ -415,6 +429,9 @@ func loadNaive(b *testing.B, kv naiveKV, n int) {
 		if err := kv.set([]byte("w"+w), v); err != nil {
 			b.Fatal(err)
 		}
+	}
+	if err := kv.compact(); err != nil {
+		b.Fatal(err)
 	}
 }
 
