@@ -98,6 +98,10 @@ type Tx struct {
 	// buf is reused to encode values and kbuf to build keys that are only
 	// passed to the KV (which copies or does not keep them: see KV).
 	buf, kbuf []byte
+	// sbuf holds the <source>\0<id> of the record being de-duplicated
+	// (Tx.suffix), vbuf the value of its de-duplication key.
+	sbuf []byte
+	vbuf [12]byte
 	// seen filters the lookups of de-duplication keys; it outlives Reset.
 	seen seenIndex
 	// pendingTimers holds the SLA and unowned timers armed since the

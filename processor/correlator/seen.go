@@ -117,6 +117,13 @@ func seenSuffix(source, id string) []byte {
 	return key(0, source, id)[1:]
 }
 
+// suffix is seenSuffix built in the Tx's suffix buffer: it is valid until
+// the next call (seenKey and scratchKey use another buffer).
+func (tx *Tx) suffix(source, id string) []byte {
+	tx.sbuf = appendKey(tx.sbuf[:0], 0, source, id)
+	return tx.sbuf[1:]
+}
+
 // buildSeen builds the index from the de-duplication keys and the case
 // index in the state: one scan of each to size the filters, one to fill
 // them.
@@ -263,7 +270,7 @@ func (tx *Tx) isSeen(source, id string) (bool, error) {
 	if err := tx.ensureSeen(); err != nil {
 		return false, err
 	}
-	suffix := seenSuffix(source, id)
+	suffix := tx.suffix(source, id)
 	h := maphash.Bytes(tx.seen.seed, suffix)
 	if !tx.seen.all.mayContain(h) {
 		return false, nil
@@ -317,7 +324,7 @@ func (tx *Tx) markSeen(source, id string, t time.Time) error {
 	if exp.Before(tx.clock) {
 		return nil
 	}
-	return tx.addSeen(tx.bucketEnd(exp), seenSuffix(source, id), appendExpiry(nil, exp))
+	return tx.addSeen(tx.bucketEnd(exp), tx.suffix(source, id), appendExpiry(tx.vbuf[:0], exp))
 }
 
 // holdSeen records a trigger whose case it opened: the case index key
@@ -327,7 +334,7 @@ func (tx *Tx) holdSeen(source, id string) error {
 	if err := tx.ensureSeen(); err != nil {
 		return err
 	}
-	h := maphash.Bytes(tx.seen.seed, seenSuffix(source, id))
+	h := maphash.Bytes(tx.seen.seed, tx.suffix(source, id))
 	if err := tx.addOrRefill(&tx.seen.cases, h, tx.scanCaseTriggers); err != nil {
 		return err
 	}
@@ -336,7 +343,7 @@ func (tx *Tx) holdSeen(source, id string) error {
 
 // releaseSeen deletes the key a case held in a state of format 2.
 func (tx *Tx) releaseSeen(source, id string) error {
-	return tx.kv.Delete(tx.seenKey(maxTime, seenSuffix(source, id)))
+	return tx.kv.Delete(tx.seenKey(maxTime, tx.suffix(source, id)))
 }
 
 // expireSeen drops the buckets whose end the clock has reached: every key
