@@ -73,10 +73,11 @@ func (db *DB) LSM() (string, error) {
 	return db.pdb.Metrics().String(), nil
 }
 
-// Compact flushes the memtables and compacts the whole store into its last
-// level, waiting until done: what was written before is then in as few
-// tables as it can be and no compaction is pending. For benchmarks, which
-// start timing on a settled store.
+// Compact flushes the memtables and compacts every key below 0xff (all
+// the store's own keys and the correlator's) into the last level, waiting
+// until done: what was written before is then in as few tables as it can
+// be and no compaction is pending. For benchmarks, which start timing on a
+// settled store.
 func (db *DB) Compact() (err error) {
 	if err := db.enter(); err != nil {
 		return err

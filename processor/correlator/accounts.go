@@ -107,8 +107,20 @@ func (tx *Tx) linkedAway(prev, to, system, id string) error {
 	if w.account(system, id) == nil {
 		w.Accounts = append(w.Accounts, a)
 		tx.touch(w)
+		if err := tx.retainAccount(w, a); err != nil {
+			return err
+		}
 	}
 	return nil
+}
+
+// retainAccount arms w's retention sweep for a deleted account that moved
+// to w: the sweep armed for it was its old worker's.
+func (tx *Tx) retainAccount(w *worker, a *account) error {
+	if !a.Deleted || a.Active {
+		return nil
+	}
+	return tx.retainWorker(w, a.StateAt.Add(tx.pol.MaxLookback()))
 }
 
 // resolveEmail returns the one worker who has not left whose current HR
@@ -428,6 +440,9 @@ func (tx *Tx) moveRehired(j *worker) error {
 		for _, a := range old.Accounts {
 			if j.account(a.System, a.ID) == nil {
 				j.Accounts = append(j.Accounts, a)
+				if err := tx.retainAccount(j, a); err != nil {
+					return err
+				}
 			}
 			if err := tx.kv.Set(key(pLink, a.System, a.ID), []byte(j.ID)); err != nil {
 				return err

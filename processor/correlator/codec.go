@@ -22,10 +22,11 @@ import (
 //	          stored); other odd n, symbols[(n-5)/2]
 //	time      version 1: 0 (the zero time), or 1, zigzag varint Unix seconds,
 //	          uvarint nanoseconds
-//	          version 2: uvarint x: 0 the zero time, else x-1 = zigzag(Unix
-//	          seconds - base)<<1 | (nanoseconds != 0), then the uvarint
-//	          nanoseconds if not 0; base is the first non-zero time of the
-//	          value (0 for that one)
+//	          version 2: uvarint x: 0 the zero time; 1, then the time whole
+//	          as in version 1 (a delta of 2^60 seconds or more); else x-2 =
+//	          zigzag(Unix seconds - base)<<1 | (nanoseconds != 0), then the
+//	          uvarint nanoseconds if not 0; base is the Unix seconds of the
+//	          value's first non-zero time (0 for that one)
 //	bools     one flags byte per struct
 //	slice     uvarint count, elements
 //	pointer   0 (nil) or 1, the value
@@ -337,23 +338,39 @@ func (e *encoder) time(t time.Time) {
 		e.b = append(e.b, 0)
 		return
 	}
-	sec := t.Unix()
-	d := sec
+	sec, ns := t.Unix(), t.Nanosecond()
+	d, near := sec, true
 	if e.hasBase {
 		d = sec - e.base
+		near = (sec >= e.base) == (d >= 0) // no overflow
 	} else {
 		e.base, e.hasBase = sec, true
 	}
+	if !near || d < -maxTimeDelta || d >= maxTimeDelta {
+		e.b = append(e.b, timeFar)
+		e.b = binary.AppendVarint(e.b, sec)
+		e.b = binary.AppendUvarint(e.b, uint64(ns))
+		return
+	}
 	x := uint64(d<<1^d>>63) << 1 // zigzag, then the nanoseconds bit
-	ns := t.Nanosecond()
 	if ns != 0 {
 		x |= 1
 	}
-	e.b = binary.AppendUvarint(e.b, x+1)
+	e.b = binary.AppendUvarint(e.b, x+timeNear)
 	if ns != 0 {
 		e.b = binary.AppendUvarint(e.b, uint64(ns))
 	}
 }
+
+// Version 2 times: 0 is the zero time, timeFar a time written whole, and
+// timeNear and up a delta from the base (see the layout).
+const (
+	timeFar  = 1
+	timeNear = 2
+	// maxTimeDelta bounds the deltas written as such (2^60 seconds, far
+	// beyond any time an event can carry): larger ones are written whole.
+	maxTimeDelta = 1 << 60
+)
 
 // flags packs up to 8 bools, the first in the lowest bit.
 func (e *encoder) flags(bs ...bool) {
@@ -505,23 +522,40 @@ func (d *decoder) time() time.Time {
 // time2 reads a version 2 time.
 func (d *decoder) time2() time.Time {
 	x := d.uvarint()
-	if x == 0 {
+	switch x {
+	case 0:
 		return time.Time{}
+	case timeFar:
+		ux := d.uvarint()
+		sec := int64(ux>>1) ^ -int64(ux&1)
+		ns := d.uvarint()
+		if ns >= 1e9 {
+			d.fail("bad nanoseconds")
+			return time.Time{}
+		}
+		if !d.hasBase {
+			d.base, d.hasBase = sec, true
+		}
+		return time.Unix(sec, int64(ns)).UTC()
 	}
-	x--
-	z := x >> 1
-	if z>>62 != 0 {
-		d.fail("time out of range")
+	y := x - timeNear
+	z := y >> 1
+	if z >= 2*maxTimeDelta {
+		d.fail("time delta out of range")
 		return time.Time{}
 	}
 	sec := int64(z>>1) ^ -int64(z&1)
 	if d.hasBase {
-		sec += d.base
+		delta := sec
+		if sec += d.base; (delta > 0 && sec < d.base) || (delta < 0 && sec > d.base) {
+			d.fail("time out of range")
+			return time.Time{}
+		}
 	} else {
 		d.base, d.hasBase = sec, true
 	}
 	var ns uint64
-	if x&1 != 0 {
+	if y&1 != 0 {
 		if ns = d.uvarint(); ns == 0 || ns >= 1e9 {
 			d.fail("bad nanoseconds")
 			return time.Time{}

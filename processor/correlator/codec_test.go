@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"reflect"
 	"testing"
 	"time"
@@ -67,6 +68,12 @@ func TestWorkerCodecRoundTrip(t *testing.T) {
 				{ID: "", Action: "", System: "", Target: ""},
 			}}, {ID: "0123456789ABCDEF0123456789ABCDEF"}, {ID: "0123456789abcdef0123456789abcdeg"}},
 			Leaver: &leaverMark{CaseID: "0123456789abcdef0123456789abcdef"}},
+		// Times too far apart for a delta, and the int64 extremes.
+		"far times": {ID: "w4", EmailAt: time.Unix(1<<61, 0).UTC(), DeptAt: time.Unix(-(1 << 62), 5).UTC(),
+			RetainAt: time.Unix(1_700_000_000, 0).UTC(),
+			Leaver:   &leaverMark{EffectiveAt: time.Unix(math.MaxInt64, 999_999_999).UTC()}},
+		"far after near": {ID: "w5", EmailAt: time.Unix(1_700_000_000, 0).UTC(), DeptAt: time.Unix(-(1 << 62), 5).UTC(),
+			RetainAt: time.Unix(math.MinInt64, 0).UTC()},
 	} {
 		t.Run(name, func(t *testing.T) {
 			b := encodeWorker(nil, w)

@@ -227,14 +227,15 @@ func (tx *Tx) addOrRefill(f *seenFilter, h uint64, scan func(fn func(suffix []by
 	}
 	fill := func(suffix []byte) { f.add(maphash.Bytes(tx.seen.seed, suffix)) }
 	f.reset(f.adds)
-	if err := scan(fill); err != nil {
-		return err
-	}
-	if n := f.adds; f.capacity > max(4*n, minSeenKeys) {
+	err := scan(fill)
+	if n := f.adds; err == nil && f.capacity > max(4*n, minSeenKeys) {
 		f.reset(n)
-		return scan(fill)
+		err = scan(fill)
 	}
-	return nil
+	if err != nil {
+		tx.seen.built = false // f may be half filled: rebuild it all if used again
+	}
+	return err
 }
 
 // ensureSeen builds the index the first time it is needed.

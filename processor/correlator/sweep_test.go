@@ -5,12 +5,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jmlwatch/jmlwatch/events"
 	"github.com/jmlwatch/jmlwatch/processor/internal/memkv"
 )
 
 // TestLegacyRetentionTimers: a state of format 3 holds a retention timer
 // per case, account, entitlement, NHI holding and leaver marker, not one a
-// worker; this version still fires them, and each deletes what it did.
+// worker; this version still fires them, each as a sweep of its worker,
+// which also arms a sweep for an item whose moment moved past its timer.
 func TestLegacyRetentionTimers(t *testing.T) {
 	pol := seenPolicy(t, "")
 	kv := memkv.New()
@@ -33,6 +35,12 @@ func TestLegacyRetentionTimers(t *testing.T) {
 	set(key(pEmail, "a@example.com", "w1"), nil)
 	set(key(pCase, "c1"), caseIndexValue("w1", "hr", "L1"))
 	set(key(pLink, "okta", "a1"), []byte("w1"))
+	// w2's account was deleted, then disabled two days later (a late
+	// record): its moment moved past its format 3 timer's, which finds it
+	// not due and must arm a sweep for it.
+	w2 := &worker{ID: "w2", Left: true, Accounts: []*account{{System: "okta", ID: "a2", Deleted: true, StateAt: t0.Add(48 * time.Hour)}}}
+	set(key(pWorker, "w2"), encodeWorker(nil, w2))
+	set(key(pLink, "okta", "a2"), []byte("w2"))
 	lookback := pol.MaxLookback()
 	for _, r := range []struct {
 		due   time.Time
@@ -44,6 +52,7 @@ func TestLegacyRetentionTimers(t *testing.T) {
 		{t0.Add(lookback), rEnt, []string{"w1", "okta", "e1"}},
 		{t0.Add(lookback), rHolding, []string{"w1", "okta", "n1"}},
 		{t0.Add(pol.OrphanWindow), rLeaver, []string{"w1", "c1"}},
+		{t0.Add(lookback), rAccount, []string{"w2", "okta", "a2"}},
 	} {
 		set(appendRetainKey(nil, r.due, r.typ, r.parts...), nil)
 	}
@@ -136,5 +145,49 @@ func TestSweepWorker(t *testing.T) {
 	}
 	if n := retainKeys(); n != 0 {
 		t.Fatalf("%d retention timers left, want 0", n)
+	}
+}
+
+// TestMovedAccountRetention: a deleted account that moves to another
+// worker (a later record names that worker) is retained by the sweep of
+// its new worker.
+func TestMovedAccountRetention(t *testing.T) {
+	pol := seenPolicy(t, "")
+	kv := memkv.New()
+	tx := New(pol).NewTx(kv)
+	t0 := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+	apply := func(in *events.Input) {
+		t.Helper()
+		if _, err := tx.Advance(in.Time, nil); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := tx.Apply(in, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i, w := range []string{"w2", "w3"} {
+		apply(&events.Input{ID: "s" + w, Source: "hr", Type: events.TypeHRSnapshot, Time: t0.Add(time.Duration(i) * time.Second),
+			HR: &events.HRData{WorkerID: w, Email: w + "@example.com"}})
+	}
+	apply(&events.Input{ID: "d1", Source: "idp", Type: events.TypeAccountDeleted, Time: t0.Add(time.Hour),
+		Account: &events.AccountData{System: "github", AccountID: "a1", WorkerID: "w3"}})
+	apply(&events.Input{ID: "g1", Source: "idp", Type: events.TypeAccessGranted, Time: t0.Add(2 * time.Hour),
+		Account: &events.AccountData{System: "github", AccountID: "a1", WorkerID: "w2", Entitlement: "dev"}})
+	w2, err := tx.loadWorker("w2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a := w2.account("github", "a1"); a == nil || !a.Deleted {
+		t.Fatalf("w2's account github/a1 = %+v, want the deleted account moved from w3", a)
+	}
+	if _, err := tx.Advance(t0.Add(2*time.Hour+pol.MaxLookback()+time.Hour), nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	w2, _ = tx.loadWorker("w2")
+	if a := w2.account("github", "a1"); a != nil {
+		t.Fatalf("w2 still holds github/a1 (%+v) after the longest lookback", a)
 	}
 }

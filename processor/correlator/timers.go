@@ -358,62 +358,12 @@ func (tx *Tx) fireRetention(k []byte) error {
 		return fmt.Errorf("correlator: malformed retention key %q", k)
 	}
 	switch typ {
-	case rWorker:
+	case rWorker, rCase, rAccount, rEnt, rHolding, rLeaver:
+		// The first part is the worker. A format 3 timer of one item is
+		// a sweep too: it deletes the item if due, and arms a sweep for
+		// the rest (the item's moment may have moved since its timer was
+		// armed, which the item's own timer used to miss).
 		return tx.sweepWorker(p[0], due)
-	case rCase:
-		w, err := tx.loadWorker(p[0])
-		if err != nil {
-			return err
-		}
-		c := w.caseByID(p[1])
-		if c == nil || c.State == caseOpen || c.ClosedAt.Add(tx.pol.CaseRetention).After(due) {
-			return nil
-		}
-		w.Cases = slices.DeleteFunc(w.Cases, func(x *caseState) bool { return x == c })
-		prefix := c.ID + "\x00"
-		w.Orphans = slices.DeleteFunc(w.Orphans, func(o string) bool { return len(o) > len(prefix) && o[:len(prefix)] == prefix })
-		tx.touch(w)
-		if err := tx.dropCaseIndex(c); err != nil {
-			return err
-		}
-		return tx.maybeDropWorker(w)
-	case rAccount:
-		w, err := tx.loadWorker(p[0])
-		if err != nil {
-			return err
-		}
-		a := w.account(p[1], p[2])
-		if a == nil || !a.Deleted || a.Active || a.StateAt.Add(tx.pol.MaxLookback()).After(due) {
-			return nil
-		}
-		w.removeAccount(a.System, a.ID)
-		tx.touch(w)
-		if err := tx.kv.Delete(key(pLink, a.System, a.ID)); err != nil {
-			return err
-		}
-		return tx.maybeDropWorker(w)
-	case rEnt:
-		w, err := tx.loadWorker(p[0])
-		if err != nil {
-			return err
-		}
-		e := w.entitlement(p[1], p[2])
-		if e == nil || e.Held || e.StateAt.Add(tx.pol.MaxLookback()).After(due) {
-			return nil
-		}
-		w.Ents = slices.DeleteFunc(w.Ents, func(x *entitle) bool { return x == e })
-		tx.touch(w)
-	case rHolding:
-		w, err := tx.loadWorker(p[0])
-		if err != nil {
-			return err
-		}
-		h := w.holding(p[1], p[2])
-		if h == nil || !h.Released || h.ReleasedAt.Add(tx.pol.MaxLookback()).After(due) {
-			return nil
-		}
-		w.NHIs = slices.DeleteFunc(w.NHIs, func(x *holding) bool { return x == h })
-		tx.touch(w)
 	case rNHI:
 		n, ok, err := tx.loadNHI(p[0], p[1])
 		if err != nil || !ok || !n.Revoked || len(n.Pending) > 0 || n.RevokedAt.Add(tx.pol.MaxLookback()).After(due) {
@@ -430,15 +380,6 @@ func (tx *Tx) fireRetention(k []byte) error {
 			}
 		}
 		return tx.kv.Delete(key(pNHI, p[0], p[1]))
-	case rLeaver:
-		w, err := tx.loadWorker(p[0])
-		if err != nil {
-			return err
-		}
-		if w.Leaver != nil && w.Leaver.CaseID == p[1] && !w.Leaver.EffectiveAt.Add(tx.pol.OrphanWindow).After(due) {
-			w.Leaver = nil
-			tx.touch(w)
-		}
 	case rHeld:
 		h, ok, err := tx.loadHeld(p[0], p[1])
 		if err != nil || !ok || h.Latest.Add(tx.pol.OrphanWindow).After(due) {
@@ -467,8 +408,9 @@ func (tx *Tx) retainWorker(w *worker, due time.Time) error {
 // accounts, revoked entitlements and released NHI holdings after the
 // longest lookback; the leaver marker after orphan_window), arms the sweep
 // for what is due next, and deletes the worker if nothing is left of it.
-// A sweep that is not the one armed (an earlier one superseded it) only
-// deletes what is due, so sweeps can be run any number of times.
+// A sweep that is not the one armed (an earlier one superseded it), or a
+// format 3 timer of one item, does the same: sweeps can run any number of
+// times.
 func (tx *Tx) sweepWorker(id string, due time.Time) error {
 	w, err := tx.loadWorker(id)
 	if err != nil {
@@ -517,12 +459,14 @@ func (tx *Tx) sweepWorker(id string, due time.Time) error {
 		w.RetainAt = time.Time{}
 		changed = true
 	}
+	if changed {
+		tx.touch(w)
+	}
+	if next := tx.nextRetention(w); !next.IsZero() {
+		return tx.retainWorker(w, next) // nothing if one is armed no later
+	}
 	if !changed {
 		return nil
-	}
-	tx.touch(w)
-	if next := tx.nextRetention(w); !next.IsZero() {
-		return tx.retainWorker(w, next)
 	}
 	return tx.maybeDropWorker(w)
 }
