@@ -27,7 +27,8 @@ import (
 // in a temporary directory, opened with replay.StoreOptions except for the
 // block cache: benchCache, the "large cache", or in the
 // sub-benchmarks named cache=8MiB Pebble's default 8 MiB) with
-// benchWorkers workers of state loaded before the timer starts. Records are decoded from bytes
+// benchWorkers workers of state loaded, and the store compacted, before the
+// timer starts. Records are decoded from bytes
 // inside the timed loop, as replay does. See docs/PERFORMANCE.md for
 // figures and method.
 const (
