@@ -107,20 +107,12 @@ func (tx *Tx) linkedAway(prev, to, system, id string) error {
 	if w.account(system, id) == nil {
 		w.Accounts = append(w.Accounts, a)
 		tx.touch(w)
-		if err := tx.retainAccount(w, a); err != nil {
+		// The sweep armed for a deleted account was its old worker's.
+		if err := tx.retainItem(w, tx.accountRetention(a)); err != nil {
 			return err
 		}
 	}
 	return nil
-}
-
-// retainAccount arms w's retention sweep for a deleted account that moved
-// to w: the sweep armed for it was its old worker's.
-func (tx *Tx) retainAccount(w *worker, a *account) error {
-	if !a.Deleted || a.Active {
-		return nil
-	}
-	return tx.retainWorker(w, a.StateAt.Add(tx.pol.MaxLookback()))
 }
 
 // resolveEmail returns the one worker who has not left whose current HR
@@ -202,7 +194,7 @@ func (tx *Tx) applyAccount(w *worker, in *events.Input) error {
 		setAccountState(a, false, false, t)
 	case events.TypeAccountDeleted:
 		setAccountState(a, false, true, t)
-		if err := tx.retainWorker(w, t.Add(tx.pol.MaxLookback())); err != nil {
+		if err := tx.retainItem(w, tx.accountRetention(a)); err != nil {
 			return err
 		}
 	case events.TypeAccountSnapshot:
@@ -305,10 +297,7 @@ func (tx *Tx) setEntitlement(w *worker, system, name, accountID string, held boo
 			e.RevokedAt = t
 		}
 	}
-	if !e.Held {
-		return tx.retainWorker(w, t.Add(tx.pol.MaxLookback()))
-	}
-	return nil
+	return tx.retainItem(w, tx.entRetention(e))
 }
 
 // snapshotEntitlements sets the entitlements an account.snapshot lists as
@@ -440,7 +429,7 @@ func (tx *Tx) moveRehired(j *worker) error {
 		for _, a := range old.Accounts {
 			if j.account(a.System, a.ID) == nil {
 				j.Accounts = append(j.Accounts, a)
-				if err := tx.retainAccount(j, a); err != nil {
+				if err := tx.retainItem(j, tx.accountRetention(a)); err != nil {
 					return err
 				}
 			}

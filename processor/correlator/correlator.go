@@ -167,9 +167,9 @@ const stateFormat = 4
 const oldestFormat = 2
 
 // checkFormat refuses a state written in another layout. A new state (no
-// clock yet), or one of an older format this code reads, gets this version. Before
-// versions were recorded (format 1) a state had a clock and no version
-// key.
+// clock yet), or one of an older format this code reads, gets this
+// version. Before versions were recorded (format 1) a state had a clock
+// and no version key.
 func (tx *Tx) checkFormat(hasClock bool) error {
 	got, err := checkFormat(tx.kv, hasClock)
 	if err != nil || got == stateFormat {

@@ -225,7 +225,7 @@ func (tx *Tx) trigger(w *worker, in *events.Input, kind events.Kind, reason, old
 	w.Left = kind == events.KindLeaver || (w.Left && kind != events.KindJoiner)
 	if kind == events.KindLeaver {
 		w.Leaver = &leaverMark{CaseID: c.ID, EffectiveAt: eff}
-		if err := tx.retainWorker(w, eff.Add(tx.pol.OrphanWindow)); err != nil {
+		if err := tx.retainItem(w, tx.leaverRetention(w.Leaver)); err != nil {
 			return 0, err
 		}
 		// Accounts seen active at or after the leave date before the
@@ -416,7 +416,7 @@ func (tx *Tx) cancel(w *worker, c *caseState, reason string, at time.Time) error
 		ID: OutputID(events.TypeCaseCancelled, c.ID, ""), Type: events.TypeCaseCancelled, Time: at.UTC(), Subject: w.ID,
 		Data: &events.CaseCancelledData{CaseID: c.ID, WorkerID: w.ID, Kind: c.Kind, Reason: reason},
 	})
-	return tx.retainWorker(w, c.ClosedAt.Add(tx.pol.CaseRetention))
+	return tx.retainItem(w, tx.caseRetention(c))
 }
 
 // rescind cancels the worker's uncancelled case of the kind with the latest
@@ -498,7 +498,7 @@ func (tx *Tx) maybeComplete(w *worker, c *caseState) error {
 			LatencySeconds: latency.Seconds(), WithinSLA: within, Steps: len(c.Steps), BreachedSteps: breached,
 		},
 	})
-	return tx.retainWorker(w, at.Add(tx.pol.CaseRetention))
+	return tx.retainItem(w, tx.caseRetention(c))
 }
 
 // openCases returns the worker's open cases of kind ("" for any).

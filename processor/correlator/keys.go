@@ -41,7 +41,8 @@ func key(prefix byte, parts ...string) []byte {
 }
 
 // scratchKey is key built into the Tx's key buffer, for a key only passed
-// to the KV: it is valid until the next scratchKey, seenKey or retain.
+// to the KV: it is valid until the buffer's next use (scratchKey, seenKey,
+// stepTimerKey, retain).
 func (tx *Tx) scratchKey(prefix byte, parts ...string) []byte {
 	tx.kbuf = appendKey(tx.kbuf[:0], prefix, parts...)
 	return tx.kbuf

@@ -107,7 +107,7 @@ func (tx *Tx) own(n *nhiState, owner string, t time.Time, done bool) error {
 		if h := prev.holding(n.System, n.ID); h != nil {
 			h.Released, h.ReleasedAt, h.Done = true, t, done
 			tx.touch(prev)
-			if err := tx.retainWorker(prev, t.Add(tx.pol.MaxLookback())); err != nil {
+			if err := tx.retainItem(prev, tx.holdingRetention(h)); err != nil {
 				return err
 			}
 		}

@@ -112,16 +112,16 @@ func (tx *Tx) seenKey(end time.Time, suffix []byte) []byte {
 	return tx.kbuf
 }
 
-// seenSuffix builds <source>\0<id>.
-func seenSuffix(source, id string) []byte {
-	return key(0, source, id)[1:]
+// appendSuffix appends <source>\0<id>, the parts escaped as in keys, to b.
+func appendSuffix(b []byte, source, id string) []byte {
+	return appendPart(append(appendPart(b, source), 0), id)
 }
 
-// suffix is seenSuffix built in the Tx's suffix buffer: it is valid until
-// the next call (seenKey and scratchKey use another buffer).
+// suffix builds <source>\0<id> in the Tx's suffix buffer: it is valid
+// until the next call (seenKey and scratchKey use another buffer).
 func (tx *Tx) suffix(source, id string) []byte {
-	tx.sbuf = appendKey(tx.sbuf[:0], 0, source, id)
-	return tx.sbuf[1:]
+	tx.sbuf = appendSuffix(tx.sbuf[:0], source, id)
+	return tx.sbuf
 }
 
 // buildSeen builds the index from the de-duplication keys and the case
@@ -190,7 +190,7 @@ func (tx *Tx) scanKeys(fn func(end time.Time, suffix []byte)) error {
 func (tx *Tx) scanCaseTriggers(fn func(suffix []byte)) error {
 	return tx.kv.Scan([]byte{pCase}, []byte{pCase + 1}, func(_, v []byte) error {
 		if i := bytes.IndexByte(v, 0); i >= 0 {
-			fn(v[i+1:]) // worker\0source\0id: the escaped parts as seenSuffix builds them
+			fn(v[i+1:]) // worker\0source\0id: the escaped parts as appendSuffix builds them
 		}
 		return nil
 	})

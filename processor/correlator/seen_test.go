@@ -260,7 +260,7 @@ func TestSeenCaseTriggers(t *testing.T) {
 		t.Fatalf("%d de-duplication keys after a trigger that opened a case, want 0", n)
 	}
 	// A format 2 state's key for another trigger.
-	_ = kv.Set(append(timeBound(pDedupe, maxTime), seenSuffix("hr", "L9")...), []byte{dedupeCase})
+	_ = kv.Set(append(timeBound(pDedupe, maxTime), appendSuffix(nil, "hr", "L9")...), []byte{dedupeCase})
 	tx = c.NewTx(kv)
 	for _, id := range []string{"L1", "L9"} {
 		if oc := leaver(tx, id); oc != Duplicate {

@@ -58,12 +58,7 @@ func TestLegacyRetentionTimers(t *testing.T) {
 	}
 	tx := New(pol).NewTx(kv)
 	end := t0.Add(max(pol.CaseRetention, pol.OrphanWindow, lookback) + time.Hour)
-	if _, err := tx.Advance(end, nil); err != nil {
-		t.Fatal(err)
-	}
-	if err := tx.Flush(); err != nil {
-		t.Fatal(err)
-	}
+	advanceFlush(t, tx, end)
 	var left []string
 	for _, k := range kv.Keys() {
 		if k != "k" && k != "v" && !strings.HasPrefix(k, "d") { // the trigger's key goes back to the window
@@ -121,12 +116,7 @@ func TestSweepWorker(t *testing.T) {
 		t.Fatalf("%d retention timers, armed at %v; want 2, %v", n, w.RetainAt, early)
 	}
 	// The account goes at its moment; the case stays.
-	if _, err := tx.Advance(early.Add(time.Nanosecond), nil); err != nil {
-		t.Fatal(err)
-	}
-	if err := tx.Flush(); err != nil {
-		t.Fatal(err)
-	}
+	advanceFlush(t, tx, early.Add(time.Nanosecond))
 	w, _ = tx.loadWorker("w1")
 	if len(w.Accounts) != 0 || len(w.Cases) != 1 || !w.RetainAt.Equal(late) {
 		t.Fatalf("after the first sweep: %d accounts, %d cases, armed at %v; want 0, 1, %v", len(w.Accounts), len(w.Cases), w.RetainAt, late)
@@ -134,12 +124,7 @@ func TestSweepWorker(t *testing.T) {
 	if n := retainKeys(); n != 1 {
 		t.Fatalf("%d retention timers after the first sweep, want 1", n)
 	}
-	if _, err := tx.Advance(late.Add(time.Nanosecond), nil); err != nil {
-		t.Fatal(err)
-	}
-	if err := tx.Flush(); err != nil {
-		t.Fatal(err)
-	}
+	advanceFlush(t, tx, late.Add(time.Nanosecond))
 	if _, ok, _ := kv.Get(key(pWorker, "w1")); ok {
 		t.Fatal("worker w1 still stored after its last sweep")
 	}
@@ -180,14 +165,20 @@ func TestMovedAccountRetention(t *testing.T) {
 	if a := w2.account("github", "a1"); a == nil || !a.Deleted {
 		t.Fatalf("w2's account github/a1 = %+v, want the deleted account moved from w3", a)
 	}
-	if _, err := tx.Advance(t0.Add(2*time.Hour+pol.MaxLookback()+time.Hour), nil); err != nil {
+	advanceFlush(t, tx, t0.Add(2*time.Hour+pol.MaxLookback()+time.Hour))
+	w2, _ = tx.loadWorker("w2")
+	if a := w2.account("github", "a1"); a != nil {
+		t.Fatalf("w2 still holds github/a1 (%+v) after the longest lookback", a)
+	}
+}
+
+// advanceFlush moves tx's clock to at, firing what is due, and flushes.
+func advanceFlush(t *testing.T, tx *Tx, at time.Time) {
+	t.Helper()
+	if _, err := tx.Advance(at, nil); err != nil {
 		t.Fatal(err)
 	}
 	if err := tx.Flush(); err != nil {
 		t.Fatal(err)
-	}
-	w2, _ = tx.loadWorker("w2")
-	if a := w2.account("github", "a1"); a != nil {
-		t.Fatalf("w2 still holds github/a1 (%+v) after the longest lookback", a)
 	}
 }

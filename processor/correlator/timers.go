@@ -392,6 +392,56 @@ func (tx *Tx) fireRetention(k []byte) error {
 	return nil
 }
 
+// Retention moments (SPEC 4): when retention deletes a piece of a
+// worker's state, or the zero time while that piece is kept whatever the
+// clock (an open case, a live account or entitlement, a held NHI).
+// sweepWorker, nextRetention and the writers of the pieces (retainItem)
+// all go by these.
+
+func (tx *Tx) caseRetention(c *caseState) time.Time {
+	if c.State == caseOpen {
+		return time.Time{}
+	}
+	return c.ClosedAt.Add(tx.pol.CaseRetention)
+}
+
+func (tx *Tx) accountRetention(a *account) time.Time {
+	if !a.Deleted || a.Active {
+		return time.Time{}
+	}
+	return a.StateAt.Add(tx.pol.MaxLookback())
+}
+
+func (tx *Tx) entRetention(e *entitle) time.Time {
+	if e.Held {
+		return time.Time{}
+	}
+	return e.StateAt.Add(tx.pol.MaxLookback())
+}
+
+func (tx *Tx) holdingRetention(h *holding) time.Time {
+	if !h.Released {
+		return time.Time{}
+	}
+	return h.ReleasedAt.Add(tx.pol.MaxLookback())
+}
+
+func (tx *Tx) leaverRetention(m *leaverMark) time.Time {
+	if m == nil {
+		return time.Time{}
+	}
+	return m.EffectiveAt.Add(tx.pol.OrphanWindow)
+}
+
+// retainItem arms w's retention sweep for a piece of its state whose
+// retention moment (one of the functions above) is at.
+func (tx *Tx) retainItem(w *worker, at time.Time) error {
+	if at.IsZero() {
+		return nil
+	}
+	return tx.retainWorker(w, at)
+}
+
 // retainWorker arms w's retention sweep at due, unless one is armed no
 // later: the sweep arms the next one.
 func (tx *Tx) retainWorker(w *worker, due time.Time) error {
@@ -417,42 +467,38 @@ func (tx *Tx) sweepWorker(id string, due time.Time) error {
 		return err
 	}
 	changed := false
-	lookback := tx.pol.MaxLookback()
-	keep := func(at time.Time, after time.Duration) bool {
-		if at.Add(after).After(due) {
-			return true
+	expired := func(at time.Time) bool {
+		if at.IsZero() || at.After(due) {
+			return false
 		}
 		changed = true
-		return false
+		return true
 	}
-	for _, c := range w.Cases {
-		if c.State == caseOpen || keep(c.ClosedAt, tx.pol.CaseRetention) {
-			continue
+	w.Cases = slices.DeleteFunc(w.Cases, func(c *caseState) bool {
+		if err != nil || !expired(tx.caseRetention(c)) {
+			return false
 		}
 		prefix := c.ID + "\x00"
 		w.Orphans = slices.DeleteFunc(w.Orphans, func(o string) bool { return len(o) > len(prefix) && o[:len(prefix)] == prefix })
-		if err := tx.dropCaseIndex(c); err != nil {
-			return err
-		}
-		c.ID = "" // deleted below
-	}
-	w.Cases = slices.DeleteFunc(w.Cases, func(c *caseState) bool { return c.ID == "" })
-	var dropped []*account
-	w.Accounts = slices.DeleteFunc(w.Accounts, func(a *account) bool {
-		if !a.Deleted || a.Active || keep(a.StateAt, lookback) {
-			return false
-		}
-		dropped = append(dropped, a)
+		err = tx.dropCaseIndex(c)
 		return true
 	})
-	for _, a := range dropped {
-		if err := tx.kv.Delete(key(pLink, a.System, a.ID)); err != nil {
-			return err
-		}
+	if err != nil {
+		return err
 	}
-	w.Ents = slices.DeleteFunc(w.Ents, func(e *entitle) bool { return !e.Held && !keep(e.StateAt, lookback) })
-	w.NHIs = slices.DeleteFunc(w.NHIs, func(h *holding) bool { return h.Released && !keep(h.ReleasedAt, lookback) })
-	if w.Leaver != nil && !keep(w.Leaver.EffectiveAt, tx.pol.OrphanWindow) {
+	w.Accounts = slices.DeleteFunc(w.Accounts, func(a *account) bool {
+		if err != nil || !expired(tx.accountRetention(a)) {
+			return false
+		}
+		err = tx.kv.Delete(key(pLink, a.System, a.ID))
+		return true
+	})
+	if err != nil {
+		return err
+	}
+	w.Ents = slices.DeleteFunc(w.Ents, func(e *entitle) bool { return expired(tx.entRetention(e)) })
+	w.NHIs = slices.DeleteFunc(w.NHIs, func(h *holding) bool { return expired(tx.holdingRetention(h)) })
+	if expired(tx.leaverRetention(w.Leaver)) {
 		w.Leaver = nil
 	}
 	if !w.RetainAt.IsZero() && !w.RetainAt.After(due) {
@@ -471,39 +517,28 @@ func (tx *Tx) sweepWorker(id string, due time.Time) error {
 	return tx.maybeDropWorker(w)
 }
 
-// nextRetention returns the earliest moment something of w is due for
-// deletion (see sweepWorker), or the zero time if nothing is.
+// nextRetention returns the earliest retention moment of what w holds, or
+// the zero time if nothing of it is due for deletion.
 func (tx *Tx) nextRetention(w *worker) time.Time {
 	var next time.Time
-	at := func(t time.Time, after time.Duration) {
-		if t = t.Add(after); next.IsZero() || t.Before(next) {
-			next = t
+	consider := func(at time.Time) {
+		if !at.IsZero() && (next.IsZero() || at.Before(next)) {
+			next = at
 		}
 	}
-	lookback := tx.pol.MaxLookback()
 	for _, c := range w.Cases {
-		if c.State != caseOpen {
-			at(c.ClosedAt, tx.pol.CaseRetention)
-		}
+		consider(tx.caseRetention(c))
 	}
 	for _, a := range w.Accounts {
-		if a.Deleted && !a.Active {
-			at(a.StateAt, lookback)
-		}
+		consider(tx.accountRetention(a))
 	}
 	for _, e := range w.Ents {
-		if !e.Held {
-			at(e.StateAt, lookback)
-		}
+		consider(tx.entRetention(e))
 	}
 	for _, h := range w.NHIs {
-		if h.Released {
-			at(h.ReleasedAt, lookback)
-		}
+		consider(tx.holdingRetention(h))
 	}
-	if w.Leaver != nil {
-		at(w.Leaver.EffectiveAt, tx.pol.OrphanWindow)
-	}
+	consider(tx.leaverRetention(w.Leaver))
 	return next
 }
 
