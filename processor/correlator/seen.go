@@ -128,29 +128,33 @@ func (tx *Tx) suffix(source, id string) []byte {
 // index in the state: one scan of each to size the filters, one to fill
 // them.
 func (tx *Tx) buildSeen() error {
-	counts := map[time.Time]int{}
-	if err := tx.scanKeys(func(end time.Time, _ []byte) { counts[end]++ }); err != nil {
+	ix := &tx.seen
+	ix.buckets = ix.buckets[:0]
+	// Keys come in bucket order: each bucket's keys are one run.
+	total := 0
+	err := tx.scanKeys(func(end time.Time, _ []byte) {
+		if n := len(ix.buckets); n == 0 || !ix.buckets[n-1].end.Equal(end) {
+			ix.buckets = append(ix.buckets, &seenBucket{end: end})
+		}
+		ix.buckets[len(ix.buckets)-1].adds++ // counted here, reset below
+		total++
+	})
+	if err != nil {
 		return err
 	}
 	cases := 0
 	if err := tx.scanCaseTriggers(func([]byte) { cases++ }); err != nil {
 		return err
 	}
-	ix := &tx.seen
 	ix.seed = maphash.MakeSeed()
-	ix.buckets = ix.buckets[:0]
-	total := cases
-	for end, n := range counts {
-		b := &seenBucket{end: end}
-		b.reset(n)
-		ix.buckets = append(ix.buckets, b)
-		total += n
+	for _, b := range ix.buckets {
+		b.reset(b.adds)
 	}
-	slices.SortFunc(ix.buckets, func(a, b *seenBucket) int { return a.end.Compare(b.end) })
+	total += cases
 	ix.all.reset(total)
 	ix.cases.reset(cases)
-	var cur *seenBucket // keys come in bucket order
-	err := tx.scanKeys(func(end time.Time, suffix []byte) {
+	var cur *seenBucket
+	err = tx.scanKeys(func(end time.Time, suffix []byte) {
 		if cur == nil || !cur.end.Equal(end) {
 			cur = tx.bucket(end)
 		}
