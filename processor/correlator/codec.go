@@ -505,12 +505,17 @@ func (d *decoder) time() time.Time {
 	case 0:
 		return time.Time{}
 	case 1:
-	default:
-		d.fail("bad time tag")
-		return time.Time{}
+		return d.wholeTime()
 	}
+	d.fail("bad time tag")
+	return time.Time{}
+}
+
+// wholeTime reads a time written whole: zigzag varint Unix seconds (as
+// binary.AppendVarint writes them), uvarint nanoseconds.
+func (d *decoder) wholeTime() time.Time {
 	ux := d.uvarint()
-	sec := int64(ux>>1) ^ -int64(ux&1) // zigzag, as binary.AppendVarint writes
+	sec := int64(ux>>1) ^ -int64(ux&1)
 	ns := d.uvarint()
 	if ns >= 1e9 {
 		d.fail("bad nanoseconds")
@@ -526,17 +531,11 @@ func (d *decoder) time2() time.Time {
 	case 0:
 		return time.Time{}
 	case timeFar:
-		ux := d.uvarint()
-		sec := int64(ux>>1) ^ -int64(ux&1)
-		ns := d.uvarint()
-		if ns >= 1e9 {
-			d.fail("bad nanoseconds")
-			return time.Time{}
-		}
+		t := d.wholeTime()
 		if !d.hasBase {
-			d.base, d.hasBase = sec, true
+			d.base, d.hasBase = t.Unix(), true
 		}
-		return time.Unix(sec, int64(ns)).UTC()
+		return t
 	}
 	y := x - timeNear
 	z := y >> 1
