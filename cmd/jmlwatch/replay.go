@@ -69,10 +69,7 @@ Exit status: 0 (also when records were rejected, unless --strict: then 1),
 				if err != nil {
 					return err
 				}
-				if _, err := decs.For(spec.Format); err != nil {
-					return usageError(err)
-				}
-				f, err := replay.OpenFile(spec, decs)
+				f, err := replay.OpenFile(spec, decs) // parseSpec admits only formats decs has
 				if err != nil {
 					return err
 				}

@@ -17,7 +17,11 @@
 // all is one bad_json item. A JSON value that is not an object where one is
 // expected is bad_value.
 //
-// Per directoryAudit, in this order:
+// A diagnostic record whose category is not "AuditLogs" (sign-in logs
+// streamed to the same hub) is skipped (events.SkipUnmapped) before
+// anything else, its id unchecked, with its operationName (else its
+// category) as the type and its time (zero when bad). An empty category
+// counts as none. Per directoryAudit, in this order:
 //
 //  1. id (the event id; missing_field when absent or empty) and
 //     activityDateTime (the event time, RFC 3339; bad_timestamp when not,
@@ -25,10 +29,7 @@
 //     are read first: a record without them is not well-formed, so it is
 //     rejected even when it would be skipped (SPEC 2).
 //  2. activityDisplayName: an activity with no JML meaning is skipped
-//     (events.SkipUnmapped) without reading the rest. A diagnostic
-//     record whose category is not "AuditLogs" (sign-in logs streamed to the
-//     same hub) is skipped the same way, with its operationName (else its
-//     category) as the type and its time. An empty category counts as none.
+//     (events.SkipUnmapped) without reading the rest.
 //  3. result must be exactly "success" (SPEC 2.2: Graph writes "success";
 //     "Success" is skipped too); any other result is skipped
 //     (events.SkipOutcome). A missing result is missing_field.

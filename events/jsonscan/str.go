@@ -172,8 +172,8 @@ func Equal(raw []byte, lit string) bool {
 	return decodedEqual(raw, lit, false)
 }
 
-// EqualFold is Equal ignoring ASCII case (for enumerations such as an Entra
-// result, "success").
+// EqualFold is Equal ignoring ASCII case (for enumerations whose case
+// vendors vary, such as Okta's target types: "ApiToken", "APIToken").
 func EqualFold(raw []byte, lit string) bool {
 	if Plain(raw) {
 		return foldEqual(raw, lit)

@@ -16,7 +16,7 @@
 //     it would be skipped (SPEC 2).
 //  2. eventType: an eventType with no JML meaning (sign-ins, MFA, policy
 //     evaluations, ...) is skipped (events.SkipUnmapped) without reading the
-//     rest of the record, so noise costs well under a microsecond. A
+//     rest of the record, so noise costs about a microsecond. A
 //     missing eventType is missing_field, a non-string one bad_value.
 //  3. outcome.result must be exactly "SUCCESS"; any other value is skipped
 //     (events.SkipOutcome). A missing outcome.result is missing_field.

@@ -27,7 +27,7 @@ type partition struct {
 	f     *fetcher
 	head  *record   // the next record to apply, decoded
 	next  int64     // the offset of the next record to apply
-	stand time.Time // the latest (largest) time read from it
+	stand time.Time // the largest time read from it (read)
 	// vendor decodes the records of a vendor format; nil for cloudevents.
 	vendor input.DecodeFunc
 	// emptySince is when the loop first found it with nothing fetched
@@ -374,9 +374,7 @@ func (l *loop) apply(p *partition) error {
 			if r.cfg.Clock == ClockEvent {
 				l.out, err = l.tx.Advance(t.Add(-lateness), l.out)
 			} else {
-				if t.After(p.stand) {
-					p.stand = t // the latest time read: the largest
-				}
+				p.read(t)
 				l.out, err = l.advanceWall(l.out)
 			}
 			if err != nil {
@@ -407,6 +405,15 @@ func (l *loop) apply(p *partition) error {
 	p.next = rec.msg.Offset + 1
 	p.touched = true
 	return nil
+}
+
+// read records that an element of time t was read from p: a partition
+// with backlog stands at the largest time read from it, so an element older
+// than one before it does not move it back (SPEC 6, run).
+func (p *partition) read(t time.Time) {
+	if t.After(p.stand) {
+		p.stand = t
+	}
 }
 
 // advanceWall moves the clock to the minimum standing time of the owned

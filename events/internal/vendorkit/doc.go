@@ -7,7 +7,8 @@
 // allocates nothing, and its builders Lone and Item, which allocate the
 // events.Item and its event or skip together; the timestamps every vendor
 // record has: Outcome.Time (a required one, rejected when bad) and TimeOf
-// (a skipped record's, zero when bad); and the shape walking every
+// (an optional one, zero when bad: Entra's diagnostic records that are
+// not audit logs, skipped before their id and time are judged); and the shape walking every
 // vendor payload needs: BadJSON, Members (locate an object's members,
 // optionally validating it in the same pass), Elements (one item per
 // element of an array, non-objects rejected) and Objects (visit each object
