@@ -27,10 +27,12 @@ import (
 //
 // Consistency: Batch.Commit updates the cache with every write it made to
 // a cached key after Pebble applied them; a read that misses fills the
-// cache only if no commit happened since it began (gen), so a value read
-// before a commit is never cached after it. A batch's own reads fill the
-// cache when it commits (commit's fills), and only for keys it did not
-// write: its writes replace them anyway. Batches that write the same
+// cache only if no commit of a cached key happened since it began (gen),
+// so a value read before such a commit is never cached after it; commits
+// of other keys (the outbox publisher's) do not count. A batch's own reads
+// fill the cache when it commits (commit's fills), and only for keys it
+// did not write: its writes replace them anyway. Until then, a second read
+// of the same key by the batch goes to Pebble again. Batches that write the same
 // cached key must not commit concurrently (the cache takes commits in the
 // order they reach it, which may differ from Pebble's): the correlator has
 // one writer, and the runtime's outbox publisher writes no cached key.
@@ -185,12 +187,22 @@ func (c *rowCache) commit(writes map[string]write, ranges [][2][]byte, fills []f
 		}
 		c.put(f.key, f.value)
 	}
-	c.gen++
+	// A commit moves the generation on only if it changes a key the cache
+	// may hold: fills read before a commit of other keys (the outbox
+	// publisher's deletions, for one) stay good.
+	bumped := false
+	bump := func() {
+		if !bumped {
+			c.gen++
+			bumped = true
+		}
+	}
 	for _, r := range ranges {
 		lo, hi := string(r[0]), string(r[1])
 		if !c.mayHold(lo[0], hi[0]) {
 			continue
 		}
+		bump()
 		for k, e := range c.m {
 			if k >= lo && k < hi {
 				c.remove(e)
@@ -201,6 +213,7 @@ func (c *rowCache) commit(writes map[string]write, ranges [][2][]byte, fills []f
 		if !c.prefixes[k[0]] {
 			continue
 		}
+		bump()
 		if w.deleted {
 			if e, ok := c.m[k]; ok {
 				c.remove(e)
