@@ -69,10 +69,10 @@ type Summary struct {
 	Outputs  map[string]int `json:"outputs"`
 }
 
+// head is the next record of source src.
 type head struct {
-	rec   Record
-	src   int
-	order int
+	rec Record
+	src int
 }
 
 // heads is a binary min-heap of the sources' next records, by time and
