@@ -1,6 +1,9 @@
 package store
 
-import "context"
+import (
+	"context"
+	"fmt"
+)
 
 // Metrics is a snapshot of the store's health, for Prometheus.
 type Metrics struct {
@@ -85,7 +88,10 @@ func (db *DB) Compact() (err error) {
 	defer db.exit()
 	defer db.recoverFatal("compact", &err)
 	if err := db.pdb.Flush(); err != nil {
-		return err
+		return fmt.Errorf("store: flushing before compaction: %w", err)
 	}
-	return db.pdb.Compact(context.Background(), []byte{0}, []byte{0xff}, true)
+	if err := db.pdb.Compact(context.Background(), []byte{0}, []byte{0xff}, true); err != nil {
+		return fmt.Errorf("store: compacting: %w", err)
+	}
+	return nil
 }
